@@ -1,0 +1,51 @@
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+VENV_PYTHON := $(VENV)/bin/python
+DEMO_DIR ?= demo
+# The running interpreter's minor version: what `make demo` bakes for.
+DEMO_PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+
+.PHONY: help
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z.-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV_PYTHON): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+		echo "error: the template's tools need Python >= 3.11; run with PYTHON=python3.11 (or newer)." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV_PYTHON) -m pip install --quiet --require-hashes -r requirements.txt
+	@touch $(VENV_PYTHON)
+
+.PHONY: install
+install: $(VENV_PYTHON) ## Create .venv with the template's tools (hash-checked)
+
+.PHONY: test
+test: $(VENV_PYTHON) ## Run every template test: fast tier, then slow tier (bakes, installs, trains)
+	$(VENV_PYTHON) -m pytest $(ARGS)
+
+.PHONY: test-fast
+test-fast: $(VENV_PYTHON) ## Run the fast tier only (no installs, no network)
+	$(VENV_PYTHON) -m pytest -m "not slow"
+
+.PHONY: demo
+demo: $(VENV_PYTHON) ## Bake the defaults into demo/, install, smoke, make data, train with both loaders
+	@test ! -e $(DEMO_DIR) || { echo "error: $(DEMO_DIR)/ exists; remove it or pass DEMO_DIR=other" >&2; exit 1; }
+	$(VENV)/bin/cookiecutter --no-input --output-dir $(DEMO_DIR) . python_version=$(DEMO_PYTHON_VERSION)
+	$(MAKE) -C $(DEMO_DIR)/keras-project install smoke data
+	$(MAKE) -C $(DEMO_DIR)/keras-project train LOADER=sequence OUTPUT=artifacts/sequence
+	$(MAKE) -C $(DEMO_DIR)/keras-project train LOADER=tf-data OUTPUT=artifacts/tf-data
+	@for loader in sequence tf-data; do \
+		$(VENV_PYTHON) -c 'import json, sys; m = json.load(open(sys.argv[1])); print(f"{m[\"loader\"]:>8}: val_accuracy {m[\"val_accuracy\"]:.3f} after {m[\"epochs\"]} epochs, {m[\"seconds\"]:.1f} s")' \
+			$(DEMO_DIR)/keras-project/artifacts/$$loader/metrics.json; done
+
+.PHONY: locks
+locks: $(VENV_PYTHON) ## Re-lock the shipped locks of every offered Python with pip-tools (slow)
+	$(VENV_PYTHON) scripts/relock.py $(ARGS)
+
+.PHONY: lock-tools
+lock-tools: $(VENV_PYTHON) ## Re-lock the template's own tools (requirements.in -> requirements.txt)
+	CUSTOM_COMPILE_COMMAND="make lock-tools" $(VENV)/bin/pip-compile --quiet --generate-hashes \
+		--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in

@@ -1,0 +1,62 @@
+"""Keep the files of the chosen options, drop the rest, and print the next steps.
+
+Every choice-dependent file is named in ``KEEP`` and ``DROP`` below; no other file of the
+template branches on these choices in Jinja. Answers arrive as JSON literals
+(``| tojson``) so that no value can break this script.
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+PROJECT = json.loads(r'{{ cookiecutter.project | tojson }}')
+LICENSE = json.loads(r'{{ cookiecutter.license | tojson }}')
+CI = json.loads(r'{{ cookiecutter.ci | tojson }}')
+PYTHON = json.loads(r'{{ cookiecutter.python_version | tojson }}')
+
+# (source, destination): the chosen option's file moves into place.
+KEEP = [
+    *[(f"requirements/py{PYTHON}/{lock}", f"requirements/{lock}") for lock in ("cpu.txt", "cuda.txt", "dev.txt")],
+    (f"licenses/{LICENSE}", "LICENSE"),
+]
+# Paths removed after the moves: every other option's files.
+DROP = {
+    "always": ["licenses", *[str(p) for p in Path("requirements").glob("py3.*")]],
+    "ci": {
+        "github": [".gitlab-ci.yml"],
+        "gitlab": [".github"],
+        "none": [".github", ".gitlab-ci.yml"],
+    }[CI],
+}
+
+
+def remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
+def main() -> None:
+    missing = [source for source, _ in KEEP if not Path(source).exists()]
+    if missing:
+        raise SystemExit(
+            f"error: the template ships no {', '.join(missing)}; "
+            "its maintainers run 'make locks' at the template root to make them."
+        )
+    for source, destination in KEEP:
+        Path(source).replace(destination)
+    for path in [*DROP["always"], *DROP["ci"]]:
+        remove(Path(path))
+    print(
+        f"\nBaked {PROJECT} (Python {PYTHON}, CI: {CI}). Next steps:\n"
+        f"  cd {PROJECT}\n"
+        "  make install      # .venv from the hash-pinned CPU lock (make install-cuda for GPUs)\n"
+        "  make smoke        # import smoke test of the locked stack\n"
+        "  make test\n"
+        "  make data && make train EPOCHS=5   # demo dataset, then train (LOADER=tf-data)\n"
+    )
+
+
+if __name__ == "__main__":
+    main()

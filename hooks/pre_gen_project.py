@@ -1,0 +1,78 @@
+"""Reject bad answers before cookiecutter writes any file.
+
+Each answer reaches this script as a JSON literal (``| tojson``), so quotes, backslashes
+and newlines in it cannot break or inject into the code. On a bad answer it prints one
+message naming the field, the value and what is accepted, and exits 1; cookiecutter then
+removes the half-made output folder.
+"""
+
+import json
+import keyword
+import re
+import sys
+
+ANSWERS = {
+    "project_name": json.loads(r'{{ cookiecutter.project_name | tojson }}'),
+    "project": json.loads(r'{{ cookiecutter.project | tojson }}'),
+    "package": json.loads(r'{{ cookiecutter.package | tojson }}'),
+    "author_email": json.loads(r'{{ cookiecutter.author_email | tojson }}'),
+    "python_version": json.loads(r'{{ cookiecutter.python_version | tojson }}'),
+}
+OFFERED_PYTHONS = json.loads(r'{{ cookiecutter._keras_version | tojson }}')
+
+# Top-level modules the baked project imports, directly or through TensorFlow and Keras.
+# A package with one of these names shadows it: `import keras` finds the project instead,
+# which is how "cannot import name 'Sequential'" starts.
+IMPORTED_MODULES = {
+    "keras", "tensorflow", "tf_keras", "numpy", "absl", "google", "h5py", "ml_dtypes",
+    "optree", "rich", "namex", "grpc", "wrapt", "gast", "opt_einsum", "flatbuffers",
+    "termcolor", "astunparse", "requests", "packaging", "six", "typing_extensions",
+    "setuptools", "pip", "pytest", "libcst",
+}  # fmt: skip
+
+# PEP 508 distribution name (https://packaging.python.org/en/latest/specifications/name-normalization/)
+DISTRIBUTION_NAME = re.compile(r"^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+def problem(answers: dict) -> str | None:
+    """The first bad answer as a one-line message, or None when all are good."""
+    project, package = answers["project"], answers["package"]
+    if not answers["project_name"].strip():
+        return "project_name is empty: give the project a name, e.g. 'Cat Classifier'."
+    if not DISTRIBUTION_NAME.match(project):
+        return (
+            f"project {project!r} is not a valid distribution name: use ASCII letters, "
+            "digits, '-', '_' and '.', starting and ending with a letter or digit "
+            "(e.g. 'cat-classifier')."
+        )
+    if not (package.isascii() and package.isidentifier()):
+        return (
+            f"package {package!r} is not a Python identifier: use ASCII letters, digits "
+            "and '_', not starting with a digit (e.g. 'cat_classifier')."
+        )
+    if keyword.iskeyword(package) or keyword.issoftkeyword(package):
+        return f"package {package!r} is a Python keyword: choose another name (e.g. '{package}_project')."
+    if package in IMPORTED_MODULES or package in sys.stdlib_module_names:
+        kind = "the standard library" if package in sys.stdlib_module_names else "the project's stack"
+        return (
+            f"package {package!r} would shadow the module {package!r} of {kind}: `import "
+            f"{package}` would find your package instead (how \"cannot import name "
+            f"'Sequential'\" starts). Choose another name, e.g. '{package}_project'."
+        )
+    if not EMAIL.match(answers["author_email"]):
+        return f"author_email {answers['author_email']!r} is not an email address (name@example.com)."
+    if answers["python_version"] not in OFFERED_PYTHONS:
+        offered = ", ".join(sorted(OFFERED_PYTHONS))
+        return (
+            f"python_version {answers['python_version']!r} is not offered: TensorFlow 2.21 "
+            f"has wheels for {offered}."
+        )
+    return None
+
+
+if __name__ == "__main__":
+    message = problem(ANSWERS)
+    if message:
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,119 @@
+"""Slow tier: bake, then run the baked project's own commands for real, no mocks.
+
+For every offered Python installed here: ``make install`` (hash-checked install from the
+shipped locks), ``make smoke``, ``make test``. For the Python running these tests: also
+``make data``, ``make train`` with each loader, and ``make lock-check``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import PYTHONS
+
+pytestmark = pytest.mark.slow
+RUNNING = "%d.%d" % sys.version_info[:2]
+TRAIN_PYTHON = RUNNING if RUNNING in PYTHONS else PYTHONS[0]
+
+
+def make(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run ``make ARGS`` in the project; show its output when it fails."""
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    result = subprocess.run(
+        ["make", *args], cwd=project, env=env, capture_output=True, text=True, timeout=3000
+    )
+    if check:
+        assert result.returncode == 0, f"make {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def python_available(version: str, folder: Path) -> bool:
+    """Whether ``python<version>`` runs in ``folder`` (whose .python-version pyenv honours)."""
+    try:
+        probe = subprocess.run(
+            [f"python{version}", "-c", "pass"], cwd=folder, capture_output=True, timeout=60
+        )
+    except FileNotFoundError:
+        return False
+    return probe.returncode == 0
+
+
+@pytest.fixture(scope="module", params=PYTHONS, ids=[f"py{p}" for p in PYTHONS])
+def installed_project(request, cookies_session):
+    """A baked project of one offered Python after ``make install``."""
+    python = request.param
+    result = cookies_session.bake(extra_context={"python_version": python})
+    assert result.exit_code == 0, result.exception
+    project = result.project_path
+    if not python_available(python, project):
+        pytest.skip(f"python{python} is not installed on this machine")
+    make(project, "install")
+    return python, project
+
+
+def test_smoke_test_passes_on_the_installed_lock(installed_project):
+    python, project = installed_project
+    out = make(project, "smoke").stdout
+    assert "FAIL" not in out
+    assert "PASS versions:" in out and "requirements/cpu.txt" in out
+    assert "PASS loader sequence:" in out and "PASS loader tf-data:" in out
+    version = subprocess.run(
+        [".venv/bin/python", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        cwd=project, capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    assert version == python
+
+
+def test_project_tests_pass(installed_project):
+    _, project = installed_project
+    out = make(project, "test").stdout
+    assert " passed" in out and " failed" not in out
+
+
+def test_demo_data_trains_above_0_8_with_both_loaders(installed_project):
+    python, project = installed_project
+    if python != TRAIN_PYTHON:
+        pytest.skip(f"training runs once, on Python {TRAIN_PYTHON}")
+    make(project, "data")
+    for loader in ("sequence", "tf-data"):
+        make(project, "train", f"LOADER={loader}", "EPOCHS=5", f"OUTPUT=artifacts/{loader}")
+        metrics = json.loads((project / "artifacts" / loader / "metrics.json").read_text())
+        assert metrics["loader"] == loader and metrics["epochs"] == 5
+        assert metrics["val_accuracy"] >= 0.8, metrics
+        assert (project / "artifacts" / loader / "model.keras").is_file()
+
+
+def test_make_lock_check_passes_on_the_shipped_locks(installed_project):
+    python, project = installed_project
+    if python != TRAIN_PYTHON:
+        pytest.skip(f"lock-check runs once, on Python {TRAIN_PYTHON}")
+    out = make(project, "lock-check").stdout
+    assert "every lock is fresh" in out
+
+
+def test_missing_venv_and_bad_data_get_one_clear_message(installed_project, tmp_path):
+    python, project = installed_project
+    if python != TRAIN_PYTHON:
+        pytest.skip(f"runs once, on Python {TRAIN_PYTHON}")
+    bad = make(project, "train", f"DATA={tmp_path / 'nowhere'}", check=False)
+    assert bad.returncode != 0
+    assert f"error: data folder {tmp_path / 'nowhere'} does not exist" in bad.stderr
+    (project / ".venv").rename(project / ".venv-away")
+    try:
+        missing = make(project, "smoke", check=False)
+    finally:
+        (project / ".venv-away").rename(project / ".venv")
+    assert missing.returncode != 0
+    assert "error: .venv not found. Run 'make install' first." in missing.stderr
+    no_python = make(project, "install", "PYTHON=python3.99", check=False)
+    assert no_python.returncode != 0
+    assert f"error: python3.99 not found. Install Python {python}" in no_python.stderr
+    wrong = make(project, "install", f"PYTHON={sys.executable}", "PYTHON_VERSION=3.99", check=False)
+    assert wrong.returncode != 0
+    assert f"is Python {RUNNING} but this project's lock files are for Python 3.99" in wrong.stderr
