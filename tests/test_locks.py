@@ -82,6 +82,22 @@ def test_locks_pin_tensorflow_and_keras_and_agree_with_each_other(python):
     assert {"pip-tools", "pytest", "ruff", "pre-commit", "colorama"} <= set(dev)
 
 
+def full_version(python: str, folder: Path) -> str:
+    """``3.10.13``: the patch release of ``python`` installed here, else ``python`` itself.
+
+    pip-compile resolves markers such as ``python_full_version < "3.10.2"`` for the
+    interpreter that ran it; uv given ``3.10`` would assume 3.10.0.
+    """
+    try:
+        probe = subprocess.run(
+            [f"python{python}", "-c", "import platform; print(platform.python_version())"],
+            cwd=folder, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    except FileNotFoundError:
+        return python
+    return probe.stdout.strip() if probe.returncode == 0 else python
+
+
 def uv_relock(in_file: Path, lock: Path, python: str, platform: str, tmp: Path) -> Path:
     """Re-resolve ``in_file`` like ``make lock`` would, keeping ``lock``'s pins as preferences."""
     work = tmp / f"{python}-{platform}"
@@ -91,7 +107,7 @@ def uv_relock(in_file: Path, lock: Path, python: str, platform: str, tmp: Path) 
     subprocess.run(
         [
             str(UV), "pip", "compile", "--quiet", "--no-python-downloads", "--generate-hashes",
-            "--python-version", python, "--python-platform", platform, "--no-header",
+            "--python-version", full_version(python, in_file.parent), "--python-platform", platform, "--no-header",
             "--output-file", str(output), str(work / in_file.name),
         ],
         check=True,
