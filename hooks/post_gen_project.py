@@ -7,12 +7,14 @@ template branches on these choices in Jinja. Answers arrive as JSON literals
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 PROJECT = json.loads(r'{{ cookiecutter.project | tojson }}')
 LICENSE = json.loads(r'{{ cookiecutter.license | tojson }}')
 CI = json.loads(r'{{ cookiecutter.ci | tojson }}')
 PYTHON = json.loads(r'{{ cookiecutter.python_version | tojson }}')
+GIT_INIT = json.loads(r'{{ cookiecutter.git_init | tojson }}')
 
 # (source, destination): the chosen option's file moves into place.
 KEEP = [
@@ -37,6 +39,15 @@ def remove(path: Path) -> None:
         path.unlink()
 
 
+def git_init() -> None:
+    """``git init`` and stage every file, so pre-commit sees them; warn if git is missing."""
+    try:
+        subprocess.run(["git", "init", "--quiet"], check=True)
+        subprocess.run(["git", "add", "--all"], check=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        print(f"warning: git init failed ({error}); run 'git init' yourself, then 'make install'.")
+
+
 def main() -> None:
     missing = [source for source, _ in KEEP if not Path(source).exists()]
     if missing:
@@ -48,6 +59,8 @@ def main() -> None:
         Path(source).replace(destination)
     for path in [*DROP["always"], *DROP["ci"]]:
         remove(Path(path))
+    if GIT_INIT:
+        git_init()
     print(
         f"\nBaked {PROJECT} (Python {PYTHON}, CI: {CI}). Next steps:\n"
         f"  cd {PROJECT}\n"

@@ -55,31 +55,40 @@ def lock_python(version: str, cwd: Path) -> Path:
     return python
 
 
-def relock(version: str, upgrade: bool, variants: list[str]) -> str:
-    with tempfile.TemporaryDirectory() as tmp:
-        project = Path(
-            cookiecutter(
-                str(ROOT),
-                no_input=True,
-                accept_hooks=False,
-                output_dir=tmp,
-                extra_context={"python_version": version},
-            )
+def bake(version: str, output_dir: Path) -> Path:
+    """Bake for ``version`` with hooks off, seeded with the shipped locks.
+
+    Runs in the main thread: cookiecutter changes the working directory while it bakes.
+    """
+    project = Path(
+        cookiecutter(
+            str(ROOT),
+            no_input=True,
+            accept_hooks=False,
+            output_dir=str(output_dir),
+            extra_context={"python_version": version},
         )
-        shipped = TEMPLATE_PROJECT / "requirements" / f"py{version}"
-        for name in LOCK_FILES:
-            if (shipped / name).exists():
-                shutil.copy(shipped / name, project / "requirements" / name)
-        python = lock_python(version, project)
-        target = "upgrade" if upgrade else "lock"
-        subprocess.run(
-            ["make", target, f"LOCK_PYTHON={python}", f"VARIANTS={' '.join(variants)}"],
-            cwd=project,
-            check=True,
-        )
-        shipped.mkdir(exist_ok=True)
-        for name in LOCK_FILES:
-            shutil.copy(project / "requirements" / name, shipped / name)
+    )
+    shipped = TEMPLATE_PROJECT / "requirements" / f"py{version}"
+    for name in LOCK_FILES:
+        if (shipped / name).exists():
+            shutil.copy(shipped / name, project / "requirements" / name)
+    return project
+
+
+def relock(version: str, project: Path, upgrade: bool, variants: list[str]) -> str:
+    """Run the baked project's ``make lock``/``make upgrade``; copy the locks back."""
+    python = lock_python(version, project)
+    target = "upgrade" if upgrade else "lock"
+    subprocess.run(
+        ["make", target, f"LOCK_PYTHON={python}", f"VARIANTS={' '.join(variants)}"],
+        cwd=project,
+        check=True,
+    )
+    shipped = TEMPLATE_PROJECT / "requirements" / f"py{version}"
+    shipped.mkdir(exist_ok=True)
+    for name in LOCK_FILES:
+        shutil.copy(project / "requirements" / name, shipped / name)
     return version
 
 
@@ -100,9 +109,15 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"not offered in cookiecutter.json: {', '.join(unknown)}")
     variants = [v for v in ("cpu", "cuda", "dev") if v in (args.variant or ["cpu", "cuda", "dev"])]
-    with ThreadPoolExecutor(args.jobs) as pool:
-        for version in pool.map(lambda v: relock(v, args.upgrade, variants), versions):
-            print(f"locked Python {version}", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        projects = {version: bake(version, Path(tmp) / version) for version in versions}
+        with ThreadPoolExecutor(args.jobs) as pool:
+            jobs = [
+                pool.submit(relock, version, project, args.upgrade, variants)
+                for version, project in projects.items()
+            ]
+            for job in jobs:
+                print(f"locked Python {job.result()}", flush=True)
     return 0
 
 

@@ -14,8 +14,12 @@ LOCKS = ("cpu.txt", "cuda.txt", "dev.txt")
 
 
 def project_files(project: Path) -> set[str]:
-    """Every file of a baked project, as POSIX paths relative to it."""
-    return {p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()}
+    """Every file of a baked project outside ``.git/``, as POSIX paths relative to it."""
+    return {
+        p.relative_to(project).as_posix()
+        for p in project.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(project).parts
+    }
 
 
 @pytest.fixture

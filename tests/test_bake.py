@@ -12,12 +12,17 @@ from conftest import COOKIECUTTER_JSON, LOCKS, project_files
 
 PACKAGE_FILES = ["__init__", "data", "demo_data", "model", "pipeline", "smoke", "train"]
 TEST_FILES = ["conftest", "test_data", "test_model", "test_pipeline", "test_smoke", "test_train"]
-CI_FILES = {"github": set(), "gitlab": set(), "none": set()}
+CI_FILES = {
+    "github": {".github/workflows/ci.yml", ".github/dependabot.yml"},
+    "gitlab": {".gitlab-ci.yml"},
+    "none": set(),
+}
 
 
 def expected_files(package: str = "keras_project", ci: str = "github") -> set[str]:
     return {
         ".gitignore",
+        ".pre-commit-config.yaml",
         ".python-version",
         "LICENSE",
         "Makefile",
@@ -48,9 +53,11 @@ def test_every_choice_bakes_the_exact_file_set(bake, name, value):
 @pytest.mark.parametrize("python_version", COOKIECUTTER_JSON["python_version"])
 def test_bake_renders_every_file_and_ships_the_chosen_pythons_locks(bake, python_version):
     project = bake(python_version=python_version)
-    for path in project.rglob("*"):
+    for name in project_files(project):
+        path = project / name
         if path.is_file():
-            text = path.read_text()
+            # GitHub Actions expressions (${{ ... }}) are meant to stay.
+            text = re.sub(r"\$\{\{.*?\}\}", "", path.read_text())
             assert "{{" not in text and "{%" not in text, path
             assert "cookiecutter" not in text, path
     assert (project / ".python-version").read_text().strip() == python_version
@@ -62,9 +69,10 @@ def test_bake_renders_every_file_and_ships_the_chosen_pythons_locks(bake, python
     assert pyproject["tool"]["ruff"]["target-version"] == "py" + python_version.replace(".", "")
 
 
-def test_generated_structured_files_parse(bake):
-    project = bake()
-    for path in project.rglob("*"):
+@pytest.mark.parametrize("ci", COOKIECUTTER_JSON["ci"])
+def test_generated_structured_files_parse(bake, ci):
+    project = bake(ci=ci)
+    for path in (project / name for name in project_files(project)):
         if path.suffix == ".toml":
             tomllib.loads(path.read_text())
         elif path.suffix in (".yml", ".yaml"):
@@ -145,3 +153,17 @@ def test_an_unoffered_python_is_refused(cookies, tmp_path):
     assert result.exit_code != 0
     assert re.search(r"3\.9", str(result.exception))
     assert not any(p.is_file() for p in (tmp_path / "cookies").rglob("*"))
+
+
+def test_git_init_stages_every_file(bake):
+    import subprocess
+
+    project = bake()
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=project, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert set(tracked) == project_files(project)
+
+
+def test_git_init_can_be_declined(bake):
+    assert not (bake(git_init=False) / ".git").exists()

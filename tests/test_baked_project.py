@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -72,8 +73,9 @@ def test_smoke_test_passes_on_the_installed_lock(installed_project):
 
 def test_project_tests_pass(installed_project):
     _, project = installed_project
-    out = make(project, "test").stdout
-    assert " passed" in out and " failed" not in out
+    summary = make(project, "test").stdout.strip().splitlines()[-1]
+    assert re.search(r"\b\d+ passed\b", summary), summary
+    assert not re.search(r"\b\d+ (failed|errors?)\b", summary), summary
 
 
 def test_demo_data_trains_above_0_8_with_both_loaders(installed_project):

@@ -1,0 +1,111 @@
+"""Fast tier: generated CI and pre-commit configs validate and are hardened.
+
+Schemas are check-jsonschema's vendored (offline) copies of the published ones; the
+GitHub workflow must pass zizmor with no findings (https://docs.zizmor.sh/audits/).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+BIN = Path(sys.executable).parent
+
+
+def check_schema(schema: str, *files: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", schema, *map(str, files)],
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def github_project(cookies_session) -> Path:
+    result = cookies_session.bake(extra_context={"ci": "github"})
+    assert result.exit_code == 0, result.exception
+    return result.project_path
+
+
+@pytest.fixture(scope="module")
+def gitlab_project(cookies_session) -> Path:
+    result = cookies_session.bake(extra_context={"ci": "gitlab"})
+    assert result.exit_code == 0, result.exception
+    return result.project_path
+
+
+def test_github_workflow_and_dependabot_validate_against_their_schemas(github_project):
+    workflow = github_project / ".github" / "workflows" / "ci.yml"
+    dependabot = github_project / ".github" / "dependabot.yml"
+    for schema, path in [("vendor.github-workflows", workflow), ("vendor.dependabot", dependabot)]:
+        result = check_schema(schema, path)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_gitlab_ci_validates_against_its_schema(gitlab_project):
+    result = check_schema("vendor.gitlab-ci", gitlab_project / ".gitlab-ci.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_github_workflow_passes_zizmor_with_no_findings(github_project):
+    result = subprocess.run(
+        [str(BIN / "zizmor"), "--offline", "--no-progress", str(github_project / ".github")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings" in result.stdout + result.stderr
+
+
+def test_github_workflow_is_hardened(github_project):
+    workflow = yaml.safe_load((github_project / ".github" / "workflows" / "ci.yml").read_text())
+    assert workflow["permissions"] == {}
+    assert workflow["concurrency"]["cancel-in-progress"] is True
+    assert set(workflow["jobs"]) == {"lint", "test", "locks", "gpu"}
+    text = (github_project / ".github" / "workflows" / "ci.yml").read_text()
+    for uses in re.findall(r"uses: (\S+.*)", text):
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", uses), uses
+    for job in workflow["jobs"].values():
+        assert job["permissions"] == {"contents": "read"}
+        assert job["timeout-minutes"] > 0
+        for step in job["steps"]:
+            if "uses" in step and "checkout" in step["uses"]:
+                assert step["with"]["persist-credentials"] is False
+            if "run" in step:
+                assert step["run"].startswith("make "), step["run"]
+    assert workflow["jobs"]["gpu"]["runs-on"] == ["self-hosted", "gpu"]
+    assert "GPU_RUNNER" in workflow["jobs"]["gpu"]["if"]
+
+
+def test_both_ci_flavours_run_the_same_make_targets(github_project, gitlab_project):
+    workflow = yaml.safe_load((github_project / ".github" / "workflows" / "ci.yml").read_text())
+    gitlab = yaml.safe_load((gitlab_project / ".gitlab-ci.yml").read_text())
+    for job in ("lint", "test", "locks", "gpu"):
+        github_steps = [s["run"] for s in workflow["jobs"][job]["steps"] if "run" in s]
+        assert gitlab[job]["script"] == github_steps, job
+    makefile = (github_project / "Makefile").read_text()
+    for command in {c for job in ("lint", "test", "locks", "gpu") for c in gitlab[job]["script"]}:
+        target = command.split()[1]
+        assert re.search(rf"^{re.escape(target)}:", makefile, re.MULTILINE), target
+
+
+def test_pre_commit_hooks_are_local_and_use_locked_tools(github_project):
+    config = yaml.safe_load((github_project / ".pre-commit-config.yaml").read_text())
+    assert [repo["repo"] for repo in config["repos"]] == ["local"]
+    hooks = {hook["id"]: hook for hook in config["repos"][0]["hooks"]}
+    assert {
+        "ruff-check", "ruff-format", "end-of-file-fixer", "trailing-whitespace", "check-yaml",
+        "check-toml", "check-merge-conflict", "check-added-large-files", "smoke",
+    } == set(hooks)  # fmt: skip
+    dev_lock = (github_project / "requirements" / "dev.txt").read_text()
+    for name in ("ruff", "pre-commit-hooks", "pre-commit"):
+        assert re.search(rf"^{name}==", dev_lock, re.MULTILINE), name
+    for hook in hooks.values():
+        assert hook["language"] == "system"
+        assert "rev" not in hook and "additional_dependencies" not in hook
+    assert hooks["smoke"]["files"] == r"^(src/|tests/|requirements/|pyproject\.toml$)"
