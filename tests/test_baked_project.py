@@ -45,17 +45,32 @@ def python_available(version: str, folder: Path) -> bool:
     return probe.returncode == 0
 
 
+_INSTALLED: dict[str, Path] = {}
+
+
+def install(python: str, cookies_session) -> Path:
+    """Bake for ``python`` and ``make install``, once per Python per session."""
+    if python not in _INSTALLED:
+        result = cookies_session.bake(extra_context={"python_version": python})
+        assert result.exit_code == 0, result.exception
+        project = result.project_path
+        if not python_available(python, project):
+            pytest.skip(f"python{python} is not installed on this machine")
+        make(project, "install")
+        _INSTALLED[python] = project
+    return _INSTALLED[python]
+
+
 @pytest.fixture(scope="module", params=PYTHONS, ids=[f"py{p}" for p in PYTHONS])
 def installed_project(request, cookies_session):
     """A baked project of one offered Python after ``make install``."""
-    python = request.param
-    result = cookies_session.bake(extra_context={"python_version": python})
-    assert result.exit_code == 0, result.exception
-    project = result.project_path
-    if not python_available(python, project):
-        pytest.skip(f"python{python} is not installed on this machine")
-    make(project, "install")
-    return python, project
+    return request.param, install(request.param, cookies_session)
+
+
+@pytest.fixture(scope="module")
+def train_project(cookies_session) -> Path:
+    """The installed project of the Python running the tests (or the default one)."""
+    return install(TRAIN_PYTHON, cookies_session)
 
 
 def test_smoke_test_passes_on_the_installed_lock(installed_project):
@@ -78,10 +93,8 @@ def test_project_tests_pass(installed_project):
     assert not re.search(r"\b\d+ (failed|errors?)\b", summary), summary
 
 
-def test_demo_data_trains_above_0_8_with_both_loaders(installed_project):
-    python, project = installed_project
-    if python != TRAIN_PYTHON:
-        pytest.skip(f"training runs once, on Python {TRAIN_PYTHON}")
+def test_demo_data_trains_above_0_8_with_both_loaders(train_project):
+    project = train_project
     make(project, "data")
     for loader in ("sequence", "tf-data"):
         make(project, "train", f"LOADER={loader}", "EPOCHS=5", f"OUTPUT=artifacts/{loader}")
@@ -91,18 +104,19 @@ def test_demo_data_trains_above_0_8_with_both_loaders(installed_project):
         assert (project / "artifacts" / loader / "model.keras").is_file()
 
 
-def test_make_lock_check_passes_on_the_shipped_locks(installed_project):
-    python, project = installed_project
-    if python != TRAIN_PYTHON:
-        pytest.skip(f"lock-check runs once, on Python {TRAIN_PYTHON}")
-    out = make(project, "lock-check").stdout
-    assert "every lock is fresh" in out
+def test_make_lock_check_passes_on_the_shipped_locks(train_project):
+    out = make(train_project, "lock-check").stdout
+    for lock in ("cpu", "cuda", "dev"):
+        assert f"lock-check: requirements/{lock}.txt is fresh" in out
 
 
-def test_missing_venv_and_bad_data_get_one_clear_message(installed_project, tmp_path):
-    python, project = installed_project
-    if python != TRAIN_PYTHON:
-        pytest.skip(f"runs once, on Python {TRAIN_PYTHON}")
+def test_make_lock_resolve_cuda_passes_on_the_shipped_lock(train_project):
+    out = make(train_project, "lock-resolve-cuda").stdout
+    assert "resolves to the pins of requirements/cuda.txt" in out
+
+
+def test_missing_venv_and_bad_data_get_one_clear_message(train_project, tmp_path):
+    python, project = TRAIN_PYTHON, train_project
     bad = make(project, "train", f"DATA={tmp_path / 'nowhere'}", check=False)
     assert bad.returncode != 0
     assert f"error: data folder {tmp_path / 'nowhere'} does not exist" in bad.stderr
@@ -119,3 +133,58 @@ def test_missing_venv_and_bad_data_get_one_clear_message(installed_project, tmp_
     wrong = make(project, "install", f"PYTHON={sys.executable}", "PYTHON_VERSION=3.99", check=False)
     assert wrong.returncode != 0
     assert f"is Python {RUNNING} but this project's lock files are for Python 3.99" in wrong.stderr
+
+
+def git(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run git in the project with a throwaway identity."""
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    env.update(GIT_AUTHOR_NAME="Test", GIT_AUTHOR_EMAIL="test@example.com")
+    env.update(GIT_COMMITTER_NAME="Test", GIT_COMMITTER_EMAIL="test@example.com")
+    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    return subprocess.run(
+        ["git", *args], cwd=project, env=env, capture_output=True, text=True, check=check
+    )
+
+
+def test_pre_commit_passes_on_a_fresh_project_without_changing_a_file(train_project):
+    assert (train_project / ".git" / "hooks" / "pre-commit").is_file(), "make install's hook"
+    before = git(train_project, "status", "--porcelain").stdout
+    out = make(train_project, "pre-commit").stdout
+    assert "import smoke test" in out and "Passed" in out and "Failed" not in out
+    assert git(train_project, "status", "--porcelain").stdout == before
+
+
+def test_a_commit_adding_a_dead_keras_import_is_refused_by_the_smoke_hook(train_project):
+    package = next((train_project / "src").iterdir()).name
+    model = train_project / "src" / package / "model.py"
+    original = model.read_text()
+    bad_import = "from keras.api._v2.keras.utils import Sequential"
+    model.write_text(original + f"\n{bad_import}  # noqa: E402, F401\n")
+    try:
+        git(train_project, "add", str(model))
+        commit = git(train_project, "commit", "-m", "use an old import", check=False)
+        out = commit.stdout + commit.stderr
+        assert commit.returncode != 0, out
+        assert re.search(r"import smoke test\.+Failed", out), out
+        assert f"src/{package}/model.py" in out and bad_import in out
+        assert "No module named 'keras.api'" in out
+        assert git(train_project, "rev-parse", "--verify", "HEAD", check=False).returncode != 0
+    finally:
+        model.write_text(original)
+        git(train_project, "add", str(model))
+
+
+def test_a_hand_edited_pin_makes_lock_check_fail(train_project):
+    lock = train_project / "requirements" / "cpu.txt"
+    original = lock.read_text()
+    pinned = re.search(r"^six==(\S+)", original, re.MULTILINE).group(1)
+    assert pinned != "1.16.0"
+    lock.write_text(original.replace(f"\nsix=={pinned} ", "\nsix==1.16.0 "))
+    try:
+        result = make(train_project, "lock-check", "VARIANTS=cpu", check=False)
+    finally:
+        lock.write_text(original)
+    assert result.returncode != 0
+    assert "error: requirements/cpu.txt is stale or hand-edited" in result.stderr
+    changed = [line for line in result.stdout.splitlines() if line[:1] in "+-"]
+    assert any("--hash=sha256:" in line for line in changed), result.stdout

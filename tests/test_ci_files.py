@@ -109,3 +109,16 @@ def test_pre_commit_hooks_are_local_and_use_locked_tools(github_project):
         assert hook["language"] == "system"
         assert "rev" not in hook and "additional_dependencies" not in hook
     assert hooks["smoke"]["files"] == r"^(src/|tests/|requirements/|pyproject\.toml$)"
+
+
+def test_smoke_hook_without_a_venv_fails_with_one_line_naming_the_fix(github_project):
+    config = yaml.safe_load((github_project / ".pre-commit-config.yaml").read_text())
+    smoke = next(hook for hook in config["repos"][0]["hooks"] if hook["id"] == "smoke")
+    assert not (github_project / ".venv").exists()
+    result = subprocess.run(
+        smoke["entry"], shell=True, cwd=github_project, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert (result.stdout + result.stderr).splitlines() == [
+        "error: .venv not found: run make install"
+    ]

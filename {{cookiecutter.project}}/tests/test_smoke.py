@@ -14,9 +14,7 @@ def test_smoke_test_passes_on_the_installed_lock(capsys):
 
 def test_version_mismatches_name_both_versions(tmp_path):
     lock = tmp_path / "cpu.txt"
-    lock.write_text(
-        "keras==3.15.1 \\\n    --hash=sha256:00\nnumpy==2.5.5\nabsent-package==1.0\n"
-    )
+    lock.write_text("keras==3.15.1 \\\n    --hash=sha256:00\nnumpy==2.5.5\nabsent-package==1.0\n")
     check = smoke.check_versions([lock], {"keras": "3.15.1", "numpy": "2.4.0"})
     assert not check.ok
     assert "numpy installed 2.4.0, locked 2.5.5" in check.detail
@@ -35,7 +33,9 @@ def test_the_cuda_lock_is_active_when_nvidia_wheels_are_installed(tmp_path):
 def test_warnings_fail_a_strict_check():
     import warnings
 
-    check = smoke.strict("probe", lambda: warnings.warn("old API", DeprecationWarning) or "")
+    check = smoke.strict(
+        "probe", lambda: warnings.warn("old API", DeprecationWarning, stacklevel=2) or ""
+    )
     assert not check.ok and "DeprecationWarning: old API" in str(check)
 
 

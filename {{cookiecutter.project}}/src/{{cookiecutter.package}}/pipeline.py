@@ -60,9 +60,7 @@ def make_dataset(
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
-def dataset_from_directory(
-    data_dir: str | Path, **kwargs
-) -> tuple[tf.data.Dataset, list[str]]:
+def dataset_from_directory(data_dir: str | Path, **kwargs) -> tuple[tf.data.Dataset, list[str]]:
     """``make_dataset`` over a folder of class sub-folders; returns ``(dataset, class_names)``.
 
     Raises:

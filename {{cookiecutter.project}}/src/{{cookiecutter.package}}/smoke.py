@@ -129,7 +129,9 @@ def check_imports(package: str) -> list[Check]:
         try:
             importlib.import_module(module.name)
         except Exception as error:  # noqa: BLE001
-            checks.append(Check(f"import {module.name}", False, describe_import_error(error, package_dir)))
+            checks.append(
+                Check(f"import {module.name}", False, describe_import_error(error, package_dir))
+            )
         else:
             checks.append(Check(f"import {module.name}", True, "ok"))
     return checks

@@ -78,7 +78,9 @@ def make_loaders(loader, paths, labels, train_idx, val_idx, args):
         train = ImageFolderPyDataset(
             train_paths, train_labels, shuffle=True, seed=args.seed, **common, **workers
         )
-        val = ImageFolderPyDataset(val_paths, val_labels, **common, **workers) if val_paths else None
+        val = (
+            ImageFolderPyDataset(val_paths, val_labels, **common, **workers) if val_paths else None
+        )
     else:
         train = make_dataset(
             train_paths, train_labels, shuffle=True, seed=args.seed, cache=args.cache, **common
