@@ -10,8 +10,13 @@ import pytest
 import yaml
 from conftest import COOKIECUTTER_JSON, LOCKS, project_files
 
-PACKAGE_FILES = ["__init__", "data", "demo_data", "model", "pipeline", "smoke", "train"]
-TEST_FILES = ["conftest", "test_data", "test_model", "test_pipeline", "test_smoke", "test_train"]
+PACKAGE_FILES = [
+    "__init__", "data", "demo_data", "doctor", "fix_imports", "model", "pipeline", "smoke", "train",
+]  # fmt: skip
+TEST_FILES = [
+    "conftest", "test_data", "test_doctor", "test_fix_imports", "test_import_lint", "test_model",
+    "test_pipeline", "test_smoke", "test_train",
+]  # fmt: skip
 CI_FILES = {
     "github": {".github/workflows/ci.yml", ".github/dependabot.yml"},
     "gitlab": {".gitlab-ci.yml"},

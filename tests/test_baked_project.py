@@ -93,6 +93,20 @@ def test_project_tests_pass(installed_project):
     assert not re.search(r"\b\d+ (failed|errors?)\b", summary), summary
 
 
+def test_project_slow_tests_pass(train_project):
+    """The project's own slow tier: demo data learned by both loaders, doctor scratch venvs."""
+    summary = make(train_project, "test", "ARGS=-m slow").stdout.strip().splitlines()[-1]
+    assert re.search(r"\b\d+ passed\b", summary), summary
+    assert not re.search(r"\b\d+ (failed|errors?|skipped)\b", summary), summary
+
+
+def test_make_doctor_passes_and_names_every_check(train_project):
+    out = make(train_project, "doctor").stdout
+    assert "FAIL" not in out
+    for check in ("python", "venv", "lock", "requirements", "duplicates", "shadowing"):
+        assert f"PASS {check}:" in out
+
+
 def test_demo_data_trains_above_0_8_with_both_loaders(train_project):
     project = train_project
     make(project, "data")

@@ -226,6 +226,13 @@ def run_checks(requirements: Path, gpu: bool = False) -> list[Check]:
         return all(check.ok for check in new)
 
     imports_ok = report(check_imports(PACKAGE))
+    if not imports_ok:
+        from .doctor import run_doctor
+
+        problems = [finding for finding in run_doctor() if finding.status != "PASS"]
+        print(f"doctor: {len(problems)} finding(s) that can cause the import failure above")
+        for finding in problems:
+            print(f"  {finding}".replace("\n", "\n  "))
     installed = installed_versions()
     report([check_versions(active_locks(requirements, installed), installed)])
     if imports_ok:

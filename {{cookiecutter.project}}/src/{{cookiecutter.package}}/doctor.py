@@ -1,0 +1,424 @@
+"""Diagnose why TensorFlow/Keras imports fail: ``make doctor``.
+
+The classic errors (``cannot import name 'Sequence'``, ``cannot import name
+'Sequential'``, ``module 'keras.api._v2.keras.utils' has no attribute 'Sequential'``) come
+from a short list of causes, each a check here: the wrong interpreter or venv, versions
+that differ from the lock or from each other's declared requirements (``pip check``), two
+distributions installing one module (``tensorflow`` with ``tensorflow-cpu``), a local file
+shadowing ``keras``/``tensorflow``/``tf_keras``, ``TF_USE_LEGACY_KERAS`` or
+``KERAS_BACKEND`` asking for what is not installed, what ``tf.keras`` resolves to, and
+for the CUDA variant the CUDA build, NVIDIA libraries and GPUs.
+
+Each check prints ``PASS``, ``WARN`` or ``FAIL``, what it found and, when not PASS, the
+command or edit that fixes it; ``--json`` prints the same as JSON. Exits 1 when any check
+fails. This module imports only the standard library at load time and probes TensorFlow in
+a subprocess, so it works when ``import tensorflow`` or ``import keras`` is what fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import smoke
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+STACK_MODULES = ("tensorflow", "keras", "tf_keras")
+TRUE = ("1", "true", "yes", "on")
+BACKEND_PACKAGES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch", "numpy": "numpy"}
+# Run in a subprocess: an import that crashes or hangs there cannot take the doctor down.
+TF_PROBE = r"""
+import json, sys
+out = {}
+try:
+    import tensorflow as tf
+    out["tensorflow"] = tf.__version__
+    info = tf.sysconfig.get_build_info()
+    out["build"] = {k: str(info.get(k)) for k in ("is_cuda_build", "cuda_version", "cudnn_version")}
+    out["gpus"] = [d.name for d in tf.config.list_physical_devices("GPU")]
+    try:
+        seq = tf.keras.Sequential
+        out["tf_keras"] = f"{seq.__module__}.{seq.__qualname__}"
+        out["tf_keras_version"] = getattr(tf.keras, "__version__", None) or getattr(
+            sys.modules.get(seq.__module__.split(".")[0]), "__version__", None)
+    except Exception as error:
+        out["tf_keras_error"] = f"{type(error).__name__}: {error}"
+except Exception as error:
+    out["error"] = f"{type(error).__name__}: {error}"
+print("DOCTOR-PROBE " + json.dumps(out))
+"""
+
+
+@dataclass
+class Finding:
+    """One check's verdict: ``status`` is PASS, WARN or FAIL; ``fix`` is empty on PASS."""
+
+    check: str
+    status: str
+    found: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        line = f"{self.status} {self.check}: {self.found}"
+        return f"{line}\n     fix: {self.fix}" if self.fix else line
+
+
+def guarded(check):
+    """Turn an exception inside a check into a FAIL finding instead of a crash."""
+
+    def run(*args, **kwargs) -> list[Finding]:
+        try:
+            return check(*args, **kwargs)
+        except Exception as error:  # noqa: BLE001 - reporting is the point
+            name = check.__name__.removeprefix("check_").replace("_", "-")
+            return [
+                Finding(name, "FAIL", f"the check itself failed: {type(error).__name__}: {error}")
+            ]
+
+    run.__name__ = check.__name__
+    return run
+
+
+@guarded
+def check_python(root: Path = PROJECT_ROOT) -> list[Finding]:
+    """The interpreter's minor version against the project's ``.python-version``."""
+    found = "{}.{}".format(*sys.version_info[:2])
+    wanted_file = root / ".python-version"
+    if not wanted_file.is_file():
+        return [
+            Finding(
+                "python", "WARN", f"Python {found}; no {wanted_file}", "restore .python-version"
+            )
+        ]
+    wanted = wanted_file.read_text().strip()
+    if found != wanted:
+        return [
+            Finding(
+                "python",
+                "FAIL",
+                f"running Python {found}, the lock files are for Python {wanted}",
+                f"rm -rf .venv && make install   (needs python{wanted} on PATH)",
+            )
+        ]
+    return [Finding("python", "PASS", f"Python {found} = .python-version")]
+
+
+@guarded
+def check_venv(root: Path = PROJECT_ROOT) -> list[Finding]:
+    """Whether the interpreter running is the project's ``.venv``."""
+    venv = root / ".venv"
+    prefix = Path(sys.prefix).resolve()
+    if not venv.is_dir():
+        return [Finding("venv", "FAIL", f"{venv} does not exist", "make install")]
+    if prefix != venv.resolve():
+        return [
+            Finding(
+                "venv",
+                "FAIL",
+                f"running {sys.executable}, not the project's {venv}",
+                f"run through make (make doctor), or {venv}/bin/python -m {smoke.PACKAGE}.doctor",
+            )
+        ]
+    return [Finding("venv", "PASS", f"running {venv}")]
+
+
+@guarded
+def check_lock(root: Path = PROJECT_ROOT) -> list[Finding]:
+    """Installed TensorFlow, Keras, tf-keras and every other pin against the active lock."""
+    installed = smoke.installed_versions()
+    locks = smoke.active_locks(root / "requirements", installed)
+    verdict = smoke.check_versions(locks, installed)
+    stack = ", ".join(
+        f"{name} {installed.get(name, 'not installed')}"
+        for name in ("tensorflow", "keras", "tf-keras")
+    )
+    if verdict.ok:
+        return [Finding("lock", "PASS", f"{stack}; {verdict.detail}")]
+    fix = "make install-cuda" if locks[0].name == "cuda.txt" else "make install"
+    return [Finding("lock", "FAIL", verdict.detail.split(". Fix:")[0], fix)]
+
+
+@guarded
+def check_requirements() -> list[Finding]:
+    """Installed packages against each other's declared requirements (``pip check``)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "check"], capture_output=True, text=True, timeout=120
+    )
+    problems = [line for line in result.stdout.splitlines() if line.strip()]
+    if result.returncode == 0:
+        return [Finding("requirements", "PASS", "pip check: no broken requirements")]
+    stack = [
+        line for line in problems if line.split()[0].lower() in ("tensorflow", "keras", "tf-keras")
+    ]
+    return [
+        Finding(
+            "requirements",
+            "FAIL",
+            "; ".join(stack or problems[:5]),
+            "make install (reinstalls the lock); for tf-keras, pin tf-keras to TensorFlow's "
+            "major.minor or uninstall it",
+        )
+    ]
+
+
+@guarded
+def check_duplicates() -> list[Finding]:
+    """Two installed distributions that provide the same top-level stack module."""
+    providers = importlib.metadata.packages_distributions()
+    findings = []
+    for module in (*STACK_MODULES, "numpy"):
+        dists = sorted({d.lower() for d in providers.get(module, [])})
+        if len(dists) > 1:
+            extra = [d for d in dists if d != module.replace("_", "-")]
+            findings.append(
+                Finding(
+                    "duplicates",
+                    "FAIL",
+                    f"module {module!r} is installed by {len(dists)} distributions: "
+                    + ", ".join(dists),
+                    f"pip uninstall -y {' '.join(dists)} && make install"
+                    if extra
+                    else "make install",
+                )
+            )
+    return findings or [Finding("duplicates", "PASS", "one distribution per stack module")]
+
+
+@guarded
+def check_shadowing(cwd: Path | None = None) -> list[Finding]:
+    """A file or folder named like a stack module ahead of site-packages on ``sys.path``."""
+    site = {Path(sysconfig.get_paths()[key]).resolve() for key in ("purelib", "platlib")}
+    findings = []
+    here = (cwd or Path.cwd()).resolve()
+    for module in STACK_MODULES:
+        # A folder without __init__.py is only a namespace portion: it does not shadow.
+        candidates = [here / f"{module}.py", here / module / "__init__.py"]
+        try:
+            spec = importlib.util.find_spec(module)
+        except Exception as error:  # noqa: BLE001 - a broken spec is a finding
+            findings.append(Finding("shadowing", "FAIL", f"finding {module!r} failed: {error}", ""))
+            continue
+        origin = Path(spec.origin).resolve() if spec and spec.origin else None
+        if origin is not None and not any(origin.is_relative_to(s) for s in site):
+            candidates.insert(0, origin if origin.name != "__init__.py" else origin.parent)
+        for path in candidates:
+            if path.exists():
+                path = path.parent if path.name == "__init__.py" else path
+                findings.append(
+                    Finding(
+                        "shadowing",
+                        "FAIL",
+                        f"{path} shadows the installed {module!r} "
+                        f"(`import {module}` finds it first)",
+                        f"rename or remove {path} (and any __pycache__ beside it)",
+                    )
+                )
+                break
+    return findings or [
+        Finding("shadowing", "PASS", "keras, tensorflow, tf_keras come from site-packages")
+    ]
+
+
+def keras_config_backend() -> tuple[str | None, Path]:
+    """The ``backend`` of Keras's config file (``$KERAS_HOME`` or ``~/.keras``), if any."""
+    home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+    path = home / "keras.json"
+    try:
+        return json.loads(path.read_text()).get("backend"), path
+    except (OSError, ValueError):
+        return None, path
+
+
+@guarded
+def check_environment() -> list[Finding]:
+    """``TF_USE_LEGACY_KERAS`` and ``KERAS_BACKEND`` (or keras.json) against what is installed."""
+    installed = smoke.installed_versions()
+    findings = []
+    legacy = os.environ.get("TF_USE_LEGACY_KERAS")
+    if legacy is not None and legacy.strip().lower() in TRUE:
+        if "tf-keras" not in installed:
+            findings.append(
+                Finding(
+                    "environment",
+                    "FAIL",
+                    f"TF_USE_LEGACY_KERAS={legacy} asks for Keras 2 (tf-keras), "
+                    "which is not installed",
+                    "unset TF_USE_LEGACY_KERAS (this project uses Keras 3)",
+                )
+            )
+        else:
+            findings.append(
+                Finding(
+                    "environment",
+                    "WARN",
+                    f"TF_USE_LEGACY_KERAS={legacy}: tf.keras is Keras 2 (tf-keras "
+                    f"{installed['tf-keras']}), but this project's code is Keras 3",
+                    "unset TF_USE_LEGACY_KERAS",
+                )
+            )
+    backend = os.environ.get("KERAS_BACKEND")
+    source = "KERAS_BACKEND"
+    if backend is None:
+        backend, path = keras_config_backend()
+        source = str(path)
+    if backend is not None:
+        package = BACKEND_PACKAGES.get(backend)
+        if package is None:
+            findings.append(
+                Finding(
+                    "environment",
+                    "FAIL",
+                    f"{source} selects unknown Keras backend {backend!r}",
+                    f"use one of {', '.join(BACKEND_PACKAGES)}; this project needs tensorflow",
+                )
+            )
+        elif package not in installed:
+            findings.append(
+                Finding(
+                    "environment",
+                    "FAIL",
+                    f"{source} selects Keras backend {backend!r} but {package} is not installed",
+                    "unset KERAS_BACKEND (or set it to tensorflow)"
+                    if source == "KERAS_BACKEND"
+                    else f'set "backend": "tensorflow" in {source}',
+                )
+            )
+        elif backend != "tensorflow":
+            findings.append(
+                Finding(
+                    "environment",
+                    "WARN",
+                    f"{source} selects Keras backend {backend!r}; this project's tf.data "
+                    "pipeline and tests expect tensorflow",
+                    "unset KERAS_BACKEND",
+                )
+            )
+    return findings or [Finding("environment", "PASS", "no legacy Keras, Keras backend tensorflow")]
+
+
+def probe_tensorflow(timeout: float = 300) -> dict:
+    """Import TensorFlow in a subprocess; return what it reported (or ``{"error": ...}``)."""
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", TF_PROBE], capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"import tensorflow did not finish in {timeout:.0f} s"}
+    for line in result.stdout.splitlines():
+        if line.startswith("DOCTOR-PROBE "):
+            return json.loads(line.removeprefix("DOCTOR-PROBE "))
+    tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
+    return {
+        "error": f"the interpreter crashed importing tensorflow (exit {result.returncode}): {tail}"
+    }
+
+
+@guarded
+def check_tf_keras(probe: dict) -> list[Finding]:
+    """What ``tf.keras`` resolves to: Keras 3 is right; tf-keras (legacy) or an error is not."""
+    if "error" in probe:
+        return [
+            Finding(
+                "tf.keras",
+                "FAIL",
+                f"import tensorflow failed: {probe['error']}",
+                "fix the FAIL lines above (shadowing, duplicates, lock), then make install",
+            )
+        ]
+    if "tf_keras_error" in probe:
+        return [
+            Finding(
+                "tf.keras",
+                "FAIL",
+                probe["tf_keras_error"],
+                "fix the shadowing, duplicates, lock or environment FAIL above; then make install",
+            )
+        ]
+    target, version = probe["tf_keras"], probe.get("tf_keras_version")
+    if target.startswith("keras.") and str(version).startswith("3."):
+        return [Finding("tf.keras", "PASS", f"tf.keras.Sequential is {target} (Keras {version})")]
+    return [
+        Finding(
+            "tf.keras",
+            "WARN",
+            f"tf.keras.Sequential is {target} (Keras {version}), not Keras 3",
+            "unset TF_USE_LEGACY_KERAS; use `import keras` in code",
+        )
+    ]
+
+
+@guarded
+def check_cuda(probe: dict, root: Path = PROJECT_ROOT) -> list[Finding]:
+    """For the CUDA variant: CUDA build info, NVIDIA libraries found, GPUs visible."""
+    installed = smoke.installed_versions()
+    locks = smoke.active_locks(root / "requirements", installed)
+    if locks[0].name != "cuda.txt":
+        return [Finding("cuda", "PASS", "CPU variant installed; no CUDA checks")]
+    nvidia = sorted(name for name in installed if name.startswith("nvidia-"))
+    libs = []
+    for entry in sys.path:
+        libs.extend(str(p) for p in Path(entry).glob("nvidia/*/lib") if p.is_dir())
+    build, gpus = probe.get("build", {}), probe.get("gpus", [])
+    found = (
+        f"build {build or 'unknown'}; {len(nvidia)} NVIDIA packages, {len(libs)} library "
+        f"folders; GPUs: {', '.join(gpus) or 'none'}"
+    )
+    if build.get("is_cuda_build") != "True":
+        return [
+            Finding("cuda", "FAIL", found, "make install-cuda (TensorFlow is not a CUDA build)")
+        ]
+    if not libs:
+        return [
+            Finding(
+                "cuda", "FAIL", found, "make install-cuda (the nvidia-*-cu12 wheels are missing)"
+            )
+        ]
+    if not gpus:
+        return [
+            Finding(
+                "cuda", "WARN", found, "check nvidia-smi and the NVIDIA driver (>= 525 for CUDA 12)"
+            )
+        ]
+    return [Finding("cuda", "PASS", found)]
+
+
+def run_doctor(root: Path = PROJECT_ROOT, probe_tf: bool = True) -> list[Finding]:
+    """Every check, in order; never raises."""
+    findings = [
+        *check_python(root),
+        *check_venv(root),
+        *check_lock(root),
+        *check_requirements(),
+        *check_duplicates(),
+        *check_shadowing(),
+        *check_environment(),
+    ]
+    if probe_tf:
+        probe = probe_tensorflow()
+        findings += [*check_tf_keras(probe), *check_cuda(probe, root)]
+    return findings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Diagnose the TensorFlow/Keras environment.")
+    parser.add_argument("--json", action="store_true", help="print the findings as JSON")
+    args = parser.parse_args(argv)
+    findings = run_doctor()
+    if args.json:
+        print(json.dumps([asdict(finding) for finding in findings], indent=2))
+    else:
+        for finding in findings:
+            print(finding)
+    return 1 if any(finding.status == "FAIL" for finding in findings) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
