@@ -117,26 +117,14 @@ def uv_relock(in_file: Path, lock: Path, python: str, platform: str, tmp: Path) 
 
 @pytest.fixture(scope="module")
 def baked_inputs(tmp_path_factory):
-    """``{python: requirements folder}`` of a bake per Python, hooks off (no locks moved)."""
-    from cookiecutter.main import cookiecutter
+    """``{python: requirements folder}``: a bake per Python, seeded with the shipped locks."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from relock import bake  # the same bake that `make locks` re-locks
 
-    folders = {}
-    for python in PYTHONS:
-        out = tmp_path_factory.mktemp(f"in{python}")
-        project = Path(
-            cookiecutter(
-                str(ROOT),
-                no_input=True,
-                accept_hooks=False,
-                output_dir=str(out),
-                extra_context={"python_version": python},
-            )
-        )
-        requirements = project / "requirements"
-        for lock in LOCKS:
-            shutil.copy(SHIPPED / f"py{python}" / lock, requirements / lock)
-        folders[python] = requirements
-    return folders
+    return {
+        python: bake(python, tmp_path_factory.mktemp(f"in{python}")) / "requirements"
+        for python in PYTHONS
+    }
 
 
 @pytest.mark.slow
