@@ -11,7 +11,8 @@ import yaml
 from conftest import COOKIECUTTER_JSON, LOCKS, project_files
 
 PACKAGE_FILES = [
-    "__init__", "data", "demo_data", "doctor", "fix_imports", "model", "pipeline", "smoke", "train",
+    "__init__", "benchmark", "data", "demo_data", "doctor", "fix_imports", "model", "pipeline",
+    "smoke", "train",
 ]  # fmt: skip
 TEST_FILES = [
     "conftest", "test_data", "test_doctor", "test_fix_imports", "test_import_lint", "test_model",

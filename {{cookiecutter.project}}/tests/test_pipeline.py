@@ -1,5 +1,7 @@
 """The tf.data pipeline: same batches as the PyDataset, shuffling, caching."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -33,3 +35,13 @@ def test_mismatched_paths_and_labels_are_rejected(image_folder):
     paths, labels, _ = list_image_folder(image_folder)
     with pytest.raises(ValueError, match="15 paths but 14 labels"):
         make_dataset(paths, labels[:-1])
+
+
+def test_benchmark_prints_both_rates_and_their_ratio(image_folder, capsys):
+    from {{ cookiecutter.package }}.benchmark import main
+
+    assert main(["--data-dir", str(image_folder), "--epochs", "1", "--image-size", "8"]) == 0
+    out = capsys.readouterr().out
+    rates = re.findall(r"([\d.]+) img/s", out)
+    assert len(rates) == 2 and all(float(rate) > 0 for rate in rates)
+    assert float(re.search(r"ratio tf.data / PyDataset: ([\d.]+)", out).group(1)) > 0
