@@ -35,7 +35,8 @@ class Batches(Sequence):
 
 
 def build():
-    model = Sequential([keras.Input(shape=(3,)), Dense(8), Dropout(0.1), Dense(2)])
+    layers = [keras.Input(shape=(3,)), Dense(8), Dropout(0.1), Dense(2, activation="softmax")]
+    model = Sequential(layers)
     model.compile(loss="categorical_crossentropy", optimizer="adam")
     return model
 '''
