@@ -157,7 +157,8 @@ def test_scratch_venv_with_wrong_versions_duplicates_and_broken_requirements(scr
     other = "3.12.3" if locked.startswith("3.12.") else "3.14.0"
     uv_install(scratch_venv, f"keras=={other}")
     result = doctor_in(scratch_venv)
-    assert f"FAIL lock: keras installed {other}, locked {locked}" in result.stdout
+    [lock_line] = [line for line in result.stdout.splitlines() if line.startswith("FAIL lock:")]
+    assert f"keras installed {other}, locked {locked}" in lock_line
     assert "fix: make install" in result.stdout
 
     uv_install(scratch_venv, "tensorflow-cpu==2.21.0")

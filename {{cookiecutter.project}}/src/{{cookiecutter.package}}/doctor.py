@@ -175,7 +175,7 @@ def check_duplicates() -> list[Finding]:
     providers = importlib.metadata.packages_distributions()
     findings = []
     for module in (*STACK_MODULES, "numpy"):
-        dists = sorted({d.lower() for d in providers.get(module, [])})
+        dists = sorted({smoke.normalize(d) for d in providers.get(module, [])})
         if len(dists) > 1:
             extra = [d for d in dists if d != module.replace("_", "-")]
             findings.append(
