@@ -24,7 +24,9 @@ TRAIN_PYTHON = RUNNING if RUNNING in PYTHONS else PYTHONS[0]
 
 def make(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run ``make ARGS`` in the project; show its output when it fails."""
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    # A make of our own (make test at the template root) must not pass its level or flags on.
+    outer = ("VIRTUAL_ENV", "PYTHONPATH", "MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")
+    env = {k: v for k, v in os.environ.items() if k not in outer}
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
     result = subprocess.run(
         ["make", *args], cwd=project, env=env, capture_output=True, text=True, timeout=3000
@@ -32,6 +34,13 @@ def make(project: Path, *args: str, check: bool = True) -> subprocess.CompletedP
     if check:
         assert result.returncode == 0, f"make {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
     return result
+
+
+def pytest_summary(out: str) -> str:
+    """The closing ``N passed ... in Ns`` line of a pytest run's output."""
+    lines = [line for line in out.splitlines() if re.search(r" in [\d.]+s", line)]
+    assert lines, out[-2000:]
+    return lines[-1]
 
 
 def python_available(version: str, folder: Path) -> bool:
@@ -88,14 +97,14 @@ def test_smoke_test_passes_on_the_installed_lock(installed_project):
 
 def test_project_tests_pass(installed_project):
     _, project = installed_project
-    summary = make(project, "test").stdout.strip().splitlines()[-1]
+    summary = pytest_summary(make(project, "test").stdout)
     assert re.search(r"\b\d+ passed\b", summary), summary
     assert not re.search(r"\b\d+ (failed|errors?)\b", summary), summary
 
 
 def test_project_slow_tests_pass(train_project):
     """The project's own slow tier: demo data learned by both loaders, doctor scratch venvs."""
-    summary = make(train_project, "test", "ARGS=-m slow").stdout.strip().splitlines()[-1]
+    summary = pytest_summary(make(train_project, "test", "ARGS=-m slow").stdout)
     assert re.search(r"\b\d+ passed\b", summary), summary
     assert not re.search(r"\b\d+ (failed|errors?|skipped)\b", summary), summary
 
