@@ -143,7 +143,7 @@ def check_lock(root: Path = PROJECT_ROOT) -> list[Finding]:
     if verdict.ok:
         return [Finding("lock", "PASS", f"{stack}; {verdict.detail}")]
     fix = "make install-cuda" if locks[0].name == "cuda.txt" else "make install"
-    return [Finding("lock", "FAIL", verdict.detail.split(". Fix:")[0], fix)]
+    return [Finding("lock", "FAIL", verdict.detail, fix)]
 
 
 @guarded

@@ -161,10 +161,6 @@ def dotted(node: cst.BaseExpression) -> str | None:
     return None
 
 
-def as_expression(path: str) -> cst.Attribute | cst.Name:
-    return cst.parse_expression(path)
-
-
 @dataclass
 class Change:
     """One rewrite (``new`` set) or one path needing a manual fix (``advice`` set)."""
@@ -192,7 +188,6 @@ class LegacyImportRewriter(cst.CSTTransformer):
         super().__init__()
         self.path = path
         self.changes: list[Change] = []
-        self.in_import = False
 
     def line(self, node: cst.CSTNode) -> int:
         return self.get_metadata(PositionProvider, node).start.line
@@ -200,14 +195,15 @@ class LegacyImportRewriter(cst.CSTTransformer):
     def note(self, node, old, new=None, advice=None) -> None:
         self.changes.append(Change(self.path, self.line(node), old, new, advice))
 
-    def visit_Import(self, node: cst.Import) -> None:
-        self.in_import = True
+    # An import's dotted names are rewritten by leave_Import/leave_ImportFrom as a whole,
+    # so leave_Attribute must not see them: do not visit an import's children.
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        self.in_import = True
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
 
     def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom):
-        self.in_import = False
         if (
             original.relative
             or original.module is None
@@ -226,15 +222,14 @@ class LegacyImportRewriter(cst.CSTTransformer):
             new = "import keras" + (f" as {as_name}" if as_name and as_name != "keras" else "")
             self.note(original, "from tensorflow import keras", new)
             return cst.Import(names=[cst.ImportAlias(name=cst.Name("keras"), asname=alias.asname)])
-        targets = {move(module, alias.name.value) for alias in names}
-        new_modules = {target[0] for target in targets}
+        moved = {alias.name.value: move(module, alias.name.value) for alias in names}
+        new_modules = {new_module for new_module, _ in moved.values()}
         dead = [
-            f"{module}.{alias.name.value}"
-            for alias in names
-            if move(module, alias.name.value) == (module, alias.name.value)
+            f"{module}.{name}"
+            for name, target in moved.items()
+            if target == (module, name)
             and (
-                advice_for(f"{module}.{alias.name.value}")
-                or move(f"{module}.{alias.name.value}")[0] != f"{module}.{alias.name.value}"
+                advice_for(f"{module}.{name}") or move(f"{module}.{name}")[0] != f"{module}.{name}"
             )
         ]
         if dead:
@@ -252,7 +247,7 @@ class LegacyImportRewriter(cst.CSTTransformer):
         new_module = new_modules.pop()
         new_aliases = []
         for alias in updated.names:
-            _, new_name = move(module, alias.name.value)
+            _, new_name = moved[alias.name.value]
             new_aliases.append(alias.with_changes(name=cst.Name(new_name)))
         old_names = [alias.name.value for alias in names]
         new_names = [alias.name.value for alias in new_aliases]
@@ -263,10 +258,9 @@ class LegacyImportRewriter(cst.CSTTransformer):
             f"from {module} import {', '.join(old_names)}",
             f"from {new_module} import {', '.join(new_names)}",
         )
-        return updated.with_changes(module=as_expression(new_module), names=new_aliases)
+        return updated.with_changes(module=cst.parse_expression(new_module), names=new_aliases)
 
     def leave_Import(self, original: cst.Import, updated: cst.Import):
-        self.in_import = False
         new_aliases = []
         for alias, new_alias in zip(original.names, updated.names, strict=True):
             module = dotted(alias.name)
@@ -282,22 +276,23 @@ class LegacyImportRewriter(cst.CSTTransformer):
                 new_aliases.append(new_alias)
             else:
                 self.note(original, f"import {module}", f"import {new_module}")
-                new_aliases.append(new_alias.with_changes(name=as_expression(new_module)))
+                new_aliases.append(new_alias.with_changes(name=cst.parse_expression(new_module)))
         return updated.with_changes(names=new_aliases)
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute):
         path = dotted(original)
-        if self.in_import or path is None or not path.startswith("keras."):
+        if path is None or not path.startswith("keras."):
             return updated
         module, member = path.rpartition(".")[0], original.attr.value
         new_module, new_member = move(module, member)
         if (new_module, new_member) == (module, member):
-            if advice_for(path):
-                self.note(original, path, advice=advice_for(path))
+            advice = advice_for(path)
+            if advice:
+                self.note(original, path, advice=advice)
             return updated
         new = f"{new_module}.{new_member}"
         self.note(original, path, new)
-        return as_expression(new)
+        return cst.parse_expression(new)
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         # Rewrite the longest chain only: keras.utils.np_utils.to_categorical as one.

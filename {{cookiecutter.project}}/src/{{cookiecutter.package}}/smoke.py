@@ -36,14 +36,16 @@ PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
 
 @dataclass
 class Check:
-    """One result line: ``PASS name: detail`` or ``FAIL name: detail``."""
+    """One result line: ``PASS name: detail`` or ``FAIL name: detail. Fix: fix``."""
 
     name: str
     ok: bool
     detail: str
+    fix: str = ""
 
     def __str__(self) -> str:
-        return f"{'PASS' if self.ok else 'FAIL'} {self.name}: {self.detail}"
+        line = f"{'PASS' if self.ok else 'FAIL'} {self.name}: {self.detail}"
+        return f"{line}. Fix: {self.fix}" if self.fix else line
 
 
 def normalize(name: str) -> str:
@@ -103,8 +105,7 @@ def check_versions(lock_files: Iterable[Path], installed: dict[str, str]) -> Che
         elif found != pinned:
             problems.append(f"{name} installed {found}, locked {pinned}")
     if problems:
-        detail = "; ".join(problems) + ". Fix: make install (or make install-cuda)"
-        return Check("versions", False, detail)
+        return Check("versions", False, "; ".join(problems), "make install (or make install-cuda)")
     return Check("versions", True, f"{len(pins)} packages match {names}")
 
 
@@ -189,7 +190,7 @@ def check_gpu() -> Check:
 
         info = tf.sysconfig.get_build_info()
         if not info.get("is_cuda_build"):
-            return Check("gpu", False, "TensorFlow is not a CUDA build. Fix: make install-cuda")
+            return Check("gpu", False, "TensorFlow is not a CUDA build", "make install-cuda")
         gpus = tf.config.list_physical_devices("GPU")
         if not gpus:
             return Check(
