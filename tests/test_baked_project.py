@@ -22,14 +22,24 @@ RUNNING = "%d.%d" % sys.version_info[:2]
 TRAIN_PYTHON = RUNNING if RUNNING in PYTHONS else PYTHONS[0]
 
 
-def make(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run ``make ARGS`` in the project; show its output when it fails."""
+def project_env() -> dict[str, str]:
+    """This environment less what belongs to the test run: its venv, path, and make."""
     # A make of our own (make test at the template root) must not pass its level or flags on.
     outer = ("VIRTUAL_ENV", "PYTHONPATH", "MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")
     env = {k: v for k, v in os.environ.items() if k not in outer}
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    return env
+
+
+def make(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run ``make ARGS`` in the project; show its output when it fails."""
     result = subprocess.run(
-        ["make", *args], cwd=project, env=env, capture_output=True, text=True, timeout=3000
+        ["make", *args],
+        cwd=project,
+        env=project_env(),
+        capture_output=True,
+        text=True,
+        timeout=3000,
     )
     if check:
         assert result.returncode == 0, f"make {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
@@ -160,10 +170,9 @@ def test_missing_venv_and_bad_data_get_one_clear_message(train_project, tmp_path
 
 def git(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run git in the project with a throwaway identity."""
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    env = project_env()
     env.update(GIT_AUTHOR_NAME="Test", GIT_AUTHOR_EMAIL="test@example.com")
     env.update(GIT_COMMITTER_NAME="Test", GIT_COMMITTER_EMAIL="test@example.com")
-    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
     return subprocess.run(
         ["git", *args], cwd=project, env=env, capture_output=True, text=True, check=check
     )
