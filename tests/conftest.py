@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,3 +37,88 @@ def bake(cookies):
         return result.project_path
 
     return _bake
+
+
+# Slow tier: one baked-and-installed project per Python, shared by every test module.
+RUNNING = "%d.%d" % sys.version_info[:2]
+TRAIN_PYTHON = RUNNING if RUNNING in PYTHONS else PYTHONS[0]
+
+
+def project_env() -> dict[str, str]:
+    """This environment less what belongs to the test run: its venv, path, and make."""
+    # A make of our own (make test at the template root) must not pass its level or flags on.
+    outer = ("VIRTUAL_ENV", "PYTHONPATH", "MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")
+    env = {k: v for k, v in os.environ.items() if k not in outer}
+    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    return env
+
+
+def make(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run ``make ARGS`` in the project; show its output when it fails."""
+    result = subprocess.run(
+        ["make", *args],
+        cwd=project,
+        env=project_env(),
+        capture_output=True,
+        text=True,
+        timeout=3000,
+    )
+    if check:
+        assert result.returncode == 0, f"make {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def summary_line(out: str) -> str:
+    """The closing ``N passed ... in Ns`` line of a pytest run's output."""
+    lines = [line for line in out.splitlines() if re.search(r" in [\d.]+s", line)]
+    assert lines, out[-2000:]
+    return lines[-1]
+
+
+def python_available(version: str, folder: Path) -> bool:
+    """Whether ``python<version>`` runs in ``folder`` (whose .python-version pyenv honours)."""
+    try:
+        probe = subprocess.run(
+            [f"python{version}", "-c", "pass"], cwd=folder, capture_output=True, timeout=60
+        )
+    except FileNotFoundError:
+        return False
+    return probe.returncode == 0
+
+
+_INSTALLED: dict[str, Path] = {}
+
+
+def install(python: str, cookies_session) -> Path:
+    """Bake for ``python`` and ``make install``, once per Python per session."""
+    if python not in _INSTALLED:
+        result = cookies_session.bake(extra_context={"python_version": python})
+        assert result.exit_code == 0, result.exception
+        project = result.project_path
+        if not python_available(python, project):
+            pytest.skip(f"python{python} is not installed on this machine")
+        make(project, "install")
+        _INSTALLED[python] = project
+    return _INSTALLED[python]
+
+
+@pytest.fixture(scope="session", params=PYTHONS, ids=[f"py{p}" for p in PYTHONS])
+def installed_project(request, cookies_session):
+    """A baked project of one offered Python after ``make install``."""
+    return request.param, install(request.param, cookies_session)
+
+
+@pytest.fixture(scope="session")
+def train_project(cookies_session) -> Path:
+    """The installed project of the Python running the tests (or the default one)."""
+    return install(TRAIN_PYTHON, cookies_session)
+
+
+def git(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run git in the project with a throwaway identity."""
+    env = project_env()
+    env.update(GIT_AUTHOR_NAME="Test", GIT_AUTHOR_EMAIL="test@example.com")
+    env.update(GIT_COMMITTER_NAME="Test", GIT_COMMITTER_EMAIL="test@example.com")
+    return subprocess.run(
+        ["git", *args], cwd=project, env=env, capture_output=True, text=True, check=check
+    )

@@ -8,88 +8,14 @@ shipped locks), ``make smoke``, ``make test``. For the Python running these test
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from conftest import PYTHONS
+from conftest import RUNNING, TRAIN_PYTHON, git, make, summary_line
 
 pytestmark = pytest.mark.slow
-RUNNING = "%d.%d" % sys.version_info[:2]
-TRAIN_PYTHON = RUNNING if RUNNING in PYTHONS else PYTHONS[0]
-
-
-def project_env() -> dict[str, str]:
-    """This environment less what belongs to the test run: its venv, path, and make."""
-    # A make of our own (make test at the template root) must not pass its level or flags on.
-    outer = ("VIRTUAL_ENV", "PYTHONPATH", "MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")
-    env = {k: v for k, v in os.environ.items() if k not in outer}
-    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
-    return env
-
-
-def make(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run ``make ARGS`` in the project; show its output when it fails."""
-    result = subprocess.run(
-        ["make", *args],
-        cwd=project,
-        env=project_env(),
-        capture_output=True,
-        text=True,
-        timeout=3000,
-    )
-    if check:
-        assert result.returncode == 0, f"make {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
-    return result
-
-
-def pytest_summary(out: str) -> str:
-    """The closing ``N passed ... in Ns`` line of a pytest run's output."""
-    lines = [line for line in out.splitlines() if re.search(r" in [\d.]+s", line)]
-    assert lines, out[-2000:]
-    return lines[-1]
-
-
-def python_available(version: str, folder: Path) -> bool:
-    """Whether ``python<version>`` runs in ``folder`` (whose .python-version pyenv honours)."""
-    try:
-        probe = subprocess.run(
-            [f"python{version}", "-c", "pass"], cwd=folder, capture_output=True, timeout=60
-        )
-    except FileNotFoundError:
-        return False
-    return probe.returncode == 0
-
-
-_INSTALLED: dict[str, Path] = {}
-
-
-def install(python: str, cookies_session) -> Path:
-    """Bake for ``python`` and ``make install``, once per Python per session."""
-    if python not in _INSTALLED:
-        result = cookies_session.bake(extra_context={"python_version": python})
-        assert result.exit_code == 0, result.exception
-        project = result.project_path
-        if not python_available(python, project):
-            pytest.skip(f"python{python} is not installed on this machine")
-        make(project, "install")
-        _INSTALLED[python] = project
-    return _INSTALLED[python]
-
-
-@pytest.fixture(scope="module", params=PYTHONS, ids=[f"py{p}" for p in PYTHONS])
-def installed_project(request, cookies_session):
-    """A baked project of one offered Python after ``make install``."""
-    return request.param, install(request.param, cookies_session)
-
-
-@pytest.fixture(scope="module")
-def train_project(cookies_session) -> Path:
-    """The installed project of the Python running the tests (or the default one)."""
-    return install(TRAIN_PYTHON, cookies_session)
 
 
 def test_smoke_test_passes_on_the_installed_lock(installed_project):
@@ -107,14 +33,14 @@ def test_smoke_test_passes_on_the_installed_lock(installed_project):
 
 def test_project_tests_pass(installed_project):
     _, project = installed_project
-    summary = pytest_summary(make(project, "test").stdout)
+    summary = summary_line(make(project, "test").stdout)
     assert re.search(r"\b\d+ passed\b", summary), summary
     assert not re.search(r"\b\d+ (failed|errors?)\b", summary), summary
 
 
 def test_project_slow_tests_pass(train_project):
     """The project's own slow tier: demo data learned by both loaders, doctor scratch venvs."""
-    summary = pytest_summary(make(train_project, "test", "ARGS=-m slow").stdout)
+    summary = summary_line(make(train_project, "test", "ARGS=-m slow").stdout)
     assert re.search(r"\b\d+ passed\b", summary), summary
     assert not re.search(r"\b\d+ (failed|errors?|skipped)\b", summary), summary
 
@@ -166,16 +92,6 @@ def test_missing_venv_and_bad_data_get_one_clear_message(train_project, tmp_path
     wrong = make(project, "install", f"PYTHON={sys.executable}", "PYTHON_VERSION=3.99", check=False)
     assert wrong.returncode != 0
     assert f"is Python {RUNNING} but this project's lock files are for Python 3.99" in wrong.stderr
-
-
-def git(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run git in the project with a throwaway identity."""
-    env = project_env()
-    env.update(GIT_AUTHOR_NAME="Test", GIT_AUTHOR_EMAIL="test@example.com")
-    env.update(GIT_COMMITTER_NAME="Test", GIT_COMMITTER_EMAIL="test@example.com")
-    return subprocess.run(
-        ["git", *args], cwd=project, env=env, capture_output=True, text=True, check=check
-    )
 
 
 def test_pre_commit_passes_on_a_fresh_project_without_changing_a_file(train_project):
