@@ -28,9 +28,8 @@ import sysconfig
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import smoke
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from . import locks
+from .locks import PROJECT_ROOT
 STACK_MODULES = ("tensorflow", "keras", "tf_keras")
 TRUE = ("1", "true", "yes", "on")
 BACKEND_PACKAGES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch", "numpy": "numpy"}
@@ -124,7 +123,7 @@ def check_venv(root: Path = PROJECT_ROOT) -> list[Finding]:
                 "venv",
                 "FAIL",
                 f"running {sys.executable}, not the project's {venv}",
-                f"run through make (make doctor), or {venv}/bin/python -m {smoke.PACKAGE}.doctor",
+                f"run through make (make doctor), or {venv}/bin/python -m {__package__}.doctor",
             )
         ]
     return [Finding("venv", "PASS", f"running {venv}")]
@@ -133,16 +132,16 @@ def check_venv(root: Path = PROJECT_ROOT) -> list[Finding]:
 @guarded
 def check_lock(root: Path = PROJECT_ROOT) -> list[Finding]:
     """Installed TensorFlow, Keras, tf-keras and every other pin against the active lock."""
-    installed = smoke.installed_versions()
-    locks = smoke.active_locks(root / "requirements", installed)
-    verdict = smoke.check_versions(locks, installed)
+    installed = locks.installed_versions()
+    lock_files = locks.active_locks(root / "requirements", installed)
+    verdict = locks.check_versions(lock_files, installed)
     stack = ", ".join(
         f"{name} {installed.get(name, 'not installed')}"
         for name in ("tensorflow", "keras", "tf-keras")
     )
     if verdict.ok:
         return [Finding("lock", "PASS", f"{stack}; {verdict.detail}")]
-    fix = "make install-cuda" if locks[0].name == "cuda.txt" else "make install"
+    fix = "make install-cuda" if lock_files[0].name == "cuda.txt" else "make install"
     return [Finding("lock", "FAIL", verdict.detail, fix)]
 
 
@@ -175,7 +174,7 @@ def check_duplicates() -> list[Finding]:
     providers = importlib.metadata.packages_distributions()
     findings = []
     for module in (*STACK_MODULES, "numpy"):
-        dists = sorted({smoke.normalize(d) for d in providers.get(module, [])})
+        dists = sorted({locks.normalize(d) for d in providers.get(module, [])})
         if len(dists) > 1:
             extra = [d for d in dists if d != module.replace("_", "-")]
             findings.append(
@@ -240,7 +239,7 @@ def keras_config_backend() -> tuple[str | None, Path]:
 @guarded
 def check_environment() -> list[Finding]:
     """``TF_USE_LEGACY_KERAS`` and ``KERAS_BACKEND`` (or keras.json) against what is installed."""
-    installed = smoke.installed_versions()
+    installed = locks.installed_versions()
     findings = []
     legacy = os.environ.get("TF_USE_LEGACY_KERAS")
     if legacy is not None and legacy.strip().lower() in TRUE:
@@ -358,9 +357,9 @@ def check_tf_keras(probe: dict) -> list[Finding]:
 @guarded
 def check_cuda(probe: dict, root: Path = PROJECT_ROOT) -> list[Finding]:
     """For the CUDA variant: CUDA build info, NVIDIA libraries found, GPUs visible."""
-    installed = smoke.installed_versions()
-    locks = smoke.active_locks(root / "requirements", installed)
-    if locks[0].name != "cuda.txt":
+    installed = locks.installed_versions()
+    lock_files = locks.active_locks(root / "requirements", installed)
+    if lock_files[0].name != "cuda.txt":
         return [Finding("cuda", "PASS", "CPU variant installed; no CUDA checks")]
     nvidia = sorted(name for name in installed if name.startswith("nvidia-"))
     libs = []

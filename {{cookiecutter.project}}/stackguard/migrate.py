@@ -1,356 +1,368 @@
-"""Rewrite legacy Keras import paths to their Keras 3 homes: ``make fix-imports``.
+"""The migration codemod: ``make migrate [PATHS=...] [ARGS=--check]``.
 
-``python -m {{ cookiecutter.package }}.fix_imports [--check] PATH...`` rewrites, in place, the
-import paths of old TensorFlow/Keras tutorials that have a one-to-one Keras 3
-replacement (``from tensorflow.keras.models import Sequential`` to ``from keras.models
-import Sequential``, ``keras.layers.core`` to ``keras.layers``,
-``keras.utils.np_utils.to_categorical`` to ``keras.utils.to_categorical``, ...), following
-https://keras.io/guides/migrating_to_keras_3/. It edits the concrete syntax tree with
-libcst, so comments and formatting are kept. Dead paths without a one-to-one replacement
-(``ImageDataGenerator``, ``keras.wrappers.scikit_learn``, removed backend functions) are
-reported with file, line and advice, never guessed. ``--check`` reports without writing.
-Files that do not parse are reported and left untouched.
+``python -m stackguard.migrate [--check] PATH ...`` rewrites legacy Keras code in place,
+with libcst, so comments and formatting are kept. Every rewrite comes from a verdict of
+``stackguard.verdicts`` (the installed stack's own answers) and is verified before it is
+written:
 
-Exit status: 0 when nothing is left to do; 1 when ``--check`` found changes to make, or
-any path needs a manual fix, or a file could not be parsed.
+- a failing import becomes the path where the probe found the same name now (``from
+  keras.layers.core import Dense`` -> ``from keras.layers import Dense``), or a module that
+  holds every member the code uses (``from keras.utils import np_utils`` -> ``from keras
+  import utils as np_utils``); an import whose names moved to several modules is split;
+- a working ``tensorflow.keras`` path becomes the ``keras`` path of the same object (for a
+  module: every member used is the same object);
+- ``keras.x.y`` and ``tf.keras.x.y`` chains likewise (``import keras`` is added if needed);
+- call-level breakages: ``lr=`` -> ``learning_rate=`` in Keras optimizer constructors,
+  ``fit_generator``/``evaluate_generator``/``predict_generator`` -> ``fit``/``evaluate``/
+  ``predict`` (``generator=`` -> ``x=``), ``nb_epoch=`` -> ``epochs=``, each checked
+  against the installed signatures; ``workers``/``use_multiprocessing``/``max_queue_size``
+  passed to ``fit`` are reported (they belong to ``PyDataset.__init__``), as are keyword
+  arguments a Keras constructor does not accept and removed backend calls.
+
+Before a file is written, the new source is parsed and judged again: a file where any
+import would fail that did not fail before is left untouched and reported. A rewrite that
+cannot be verified is not made; it is reported.
+
+Prints ``path:line: old -> new`` per rewrite, ``path:line: message`` per manual fix, and a
+summary. Exit status 1 when anything is left to do, or, with ``--check``, when anything
+would change; files that do not parse (Python 2) are reported and left untouched.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ast
 import sys
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-# Dead module -> its Keras 3 home, where the members keep their names. Applied by longest
-# prefix, repeatedly (tensorflow.keras.layers.experimental -> keras.layers.experimental
-# -> keras.layers).
-MODULE_MOVES = {
-    "tensorflow.keras": "keras",
-    "tensorflow.python.keras": "keras",
-    "keras.api._v2.keras": "keras",
-    "keras.api._v1.keras": "keras",
-    "keras.layers.core": "keras.layers",
-    "keras.layers.convolutional": "keras.layers",
-    "keras.layers.normalization": "keras.layers",
-    "keras.layers.pooling": "keras.layers",
-    "keras.layers.recurrent": "keras.layers",
-    "keras.layers.merge": "keras.layers",
-    "keras.layers.embeddings": "keras.layers",
-    "keras.layers.advanced_activations": "keras.layers",
-    "keras.layers.experimental.preprocessing": "keras.layers",
-    "keras.layers.experimental": "keras.layers",
-    "keras.utils.np_utils": "keras.utils",
-    "keras.utils.data_utils": "keras.utils",
-    "keras.utils.vis_utils": "keras.utils",
-    "keras.optimizers.experimental": "keras.optimizers",
-    "keras.optimizers.legacy": "keras.optimizers",
-}
-# (module, member) -> (module, member): members that moved to another module.
-MEMBER_MOVES = {
-    ("keras.utils", "Sequential"): ("keras", "Sequential"),
-    ("keras.engine.training", "Model"): ("keras", "Model"),
-    ("keras.engine.sequential", "Sequential"): ("keras", "Sequential"),
-    ("keras.engine.functional", "Functional"): ("keras", "Model"),
-    ("keras.engine.input_layer", "Input"): ("keras", "Input"),
-    ("keras.engine.input_layer", "InputLayer"): ("keras.layers", "InputLayer"),
-    ("keras.engine.base_layer", "Layer"): ("keras.layers", "Layer"),
-    ("keras.engine", "Layer"): ("keras.layers", "Layer"),
-    ("keras.utils.generic_utils", "register_keras_serializable"): (
-        "keras.saving",
-        "register_keras_serializable",
-    ),
-    ("keras.utils.generic_utils", "get_custom_objects"): ("keras.saving", "get_custom_objects"),
-    ("keras.utils.generic_utils", "CustomObjectScope"): ("keras.saving", "CustomObjectScope"),
-    ("keras.utils.generic_utils", "custom_object_scope"): ("keras.saving", "custom_object_scope"),
-    ("keras.utils.generic_utils", "Progbar"): ("keras.utils", "Progbar"),
-    ("keras.preprocessing.image", "load_img"): ("keras.utils", "load_img"),
-    ("keras.preprocessing.image", "img_to_array"): ("keras.utils", "img_to_array"),
-    ("keras.preprocessing.image", "array_to_img"): ("keras.utils", "array_to_img"),
-    ("keras.preprocessing.image", "save_img"): ("keras.utils", "save_img"),
-    ("keras.preprocessing.sequence", "pad_sequences"): ("keras.utils", "pad_sequences"),
-    ("keras.preprocessing", "image_dataset_from_directory"): (
-        "keras.utils",
-        "image_dataset_from_directory",
-    ),
-    ("keras.preprocessing", "text_dataset_from_directory"): (
-        "keras.utils",
-        "text_dataset_from_directory",
-    ),
-    ("keras.preprocessing", "timeseries_dataset_from_array"): (
-        "keras.utils",
-        "timeseries_dataset_from_array",
-    ),
-}
-# Dead paths (module prefixes or module.member) with no one-to-one replacement.
-NO_REPLACEMENT = {
-    "keras.preprocessing.image.ImageDataGenerator": (
-        "use keras.utils.image_dataset_from_directory and keras.layers.Random* augmentation"
-    ),
-    "keras.preprocessing.image": "use keras.utils.load_img / image_dataset_from_directory",
-    "keras.preprocessing.text": "use keras.layers.TextVectorization",
-    "keras.preprocessing.sequence": "use keras.utils.pad_sequences or tf.data",
-    "keras.wrappers.scikit_learn": "use keras.wrappers.SKLearnClassifier / SKLearnRegressor",
-    "keras.mixed_precision.experimental": "use keras.mixed_precision.set_global_policy",
-    "keras.saving.hdf5_format": "use keras.saving.load_model and model.save",
-    "keras.engine": "use keras.Model, keras.layers.Layer, keras.Input",
-    "keras.utils.generic_utils": "use keras.saving.register_keras_serializable / keras.utils",
-    "keras.utils.layer_utils": "use model.summary() or keras.utils",
-    "keras.api": "import from keras (Keras 3 has no keras.api._v2)",
-    "keras.src.legacy": "keras.src is private: import from keras",
-    **{
-        f"keras.backend.{name}": "removed in Keras 3: use keras.ops, keras.Variable, v.assign, "
-        "keras.Input or training=..."
-        for name in (
-            "get_session",
-            "set_session",
-            "eval",
-            "get_value",
-            "set_value",
-            "batch_get_value",
-            "batch_set_value",
-            "function",
-            "placeholder",
-            "variable",
-            "int_shape",
-            "learning_phase",
-            "set_learning_phase",
-        )
-    },  # fmt: skip
-}
-MAX_STEPS = 8
+from .advice import KEYWORD_RENAMES
+from .references import CallRef, Scan, python_files, scan_source
+from .stack import Stack, StackError
+from .verdicts import Judge, Verdict, describe, express, family, statement_of, tier_of
 
-
-def move(module: str, member: str | None = None) -> tuple[str, str | None]:
-    """Apply MODULE_MOVES and MEMBER_MOVES until nothing changes; returns the new path."""
-    for _ in range(MAX_STEPS):
-        before = (module, member)
-        for old in sorted(MODULE_MOVES, key=len, reverse=True):
-            new = MODULE_MOVES[old]
-            if module == old or module.startswith(old + "."):
-                module = new + module[len(old) :]
-                break
-        if member is not None and (module, member) in MEMBER_MOVES:
-            module, member = MEMBER_MOVES[(module, member)]
-        if (module, member) == before:
-            break
-    return module, member
-
-
-def advice_for(path: str) -> str | None:
-    """The NO_REPLACEMENT advice for a dotted path or one of its prefixes, if any."""
-    parts = path.split(".")
-    for end in range(len(parts), 0, -1):
-        advice = NO_REPLACEMENT.get(".".join(parts[:end]))
-        if advice:
-            return advice
-    return None
-
-
-def dotted(node: cst.BaseExpression) -> str | None:
-    """``a.b.c`` for a Name/Attribute chain, else None."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
+GENERATOR_METHODS = {"fit_generator": "fit", "evaluate_generator": "evaluate", "predict_generator": "predict"}
+PYDATASET_KEYWORDS = ("workers", "use_multiprocessing", "max_queue_size")
+# Keyword arguments of Keras 2's fit/fit_generator that a plain `.fit(...)` of another
+# library would not have: only these are judged on method calls (receivers are untyped).
+KERAS2_METHOD_KEYWORDS = (*PYDATASET_KEYWORDS, "nb_epoch", "samples_per_epoch", "nb_val_samples", "pickle_safe", "generator")
+AUTO_KEYWORDS = {"lr": "learning_rate", "nb_epoch": "epochs"}
 
 
 @dataclass
-class Change:
-    """One rewrite (``new`` set) or one path needing a manual fix (``advice`` set)."""
+class Plan:
+    """What to do to one file: edits keyed by source position, and what is left to the user."""
 
-    path: Path
-    line: int
-    old: str
-    new: str | None = None
-    advice: str | None = None
+    scan: Scan
+    source: str
+    imports: dict[int, list[tuple[str, str, list[tuple[str, str | None]]]]] = field(
+        default_factory=dict
+    )  # statement -> new statements as (kind, module, [(name, asname)])
+    chains: dict[tuple[int, int], str] = field(default_factory=dict)
+    keywords: dict[tuple[int, int], str] = field(default_factory=dict)
+    methods: dict[tuple[int, int], str] = field(default_factory=dict)
+    needs_keras: bool = False
+    rewrites: list[tuple[int, str, str]] = field(default_factory=list)
+    manual: list[tuple[int, str]] = field(default_factory=list)
 
-    def __str__(self) -> str:
-        if self.new is not None:
-            return f"{self.path}:{self.line}: {self.old} -> {self.new}"
-        return (
-            f"{self.path}:{self.line}: {self.old}: no one-to-one Keras 3 replacement; {self.advice}"
+
+def applies(verdict: Verdict) -> bool:
+    """Whether a verdict's fix may be written: verified, and safe for working code."""
+    if verdict.new is None or verdict.covered and verdict.ref.kind == "chain" or verdict.ref.guarded:
+        return False
+    tier = tier_of(verdict.new)
+    if tier == "tf.compat.v1" or (verdict.ref.kind == "chain" and tier != "keras"):
+        return False  # TF1 graph-mode APIs and tf.keras-only members: reported, not moved
+    if verdict.status == "fails":
+        return True
+    return verdict.status in ("prefer", "private") and verdict.same_object
+
+
+def plan_imports(plan: Plan, verdicts: list[Verdict], versions: dict[str, str]) -> dict[str, str]:
+    """Plan the import statements; returns the bindings after the rewrite (name -> path)."""
+    by_statement: dict[int, list[Verdict]] = defaultdict(list)
+    bindings: dict[str, str] = {}
+    for verdict in verdicts:
+        if verdict.ref.kind in ("import", "from", "star"):
+            by_statement[verdict.ref.statement].append(verdict)
+    for number, group in by_statement.items():
+        first = group[0].ref
+        if first.kind == "star" or not any(applies(v) for v in group):
+            for verdict in group:
+                if verdict.ref.binding:
+                    bindings[verdict.ref.binding] = verdict.ref.bound_path
+            continue
+        statements: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
+        for verdict in group:
+            ref = verdict.ref
+            new = verdict.new if applies(verdict) else (ref.bound_path if ref.kind == "from" else ref.path)
+            if ref.kind == "import":
+                statements.setdefault(("import", ""), []).append((new, ref.asname))
+                bindings[ref.binding] = new if ref.asname else new.split(".")[0]
+                continue
+            module, _, name = new.rpartition(".")
+            alias = ref.binding if ref.binding != name else None
+            statements.setdefault(("from", module) if module else ("import", ""), []).append(
+                (name, alias)
+            )
+            bindings[ref.binding] = new
+        plan.imports[number] = [(kind, module, names) for (kind, module), names in statements.items()]
+        lines = [render(kind, module, names) for kind, module, names in plan.imports[number]]
+        plan.rewrites.append((first.line, plan.scan.statements[number], "; ".join(lines)))
+    return bindings
+
+
+def render(kind: str, module: str, names: list[tuple[str, str | None]]) -> str:
+    listed = ", ".join(name + (f" as {alias}" if alias else "") for name, alias in names)
+    return f"import {listed}" if kind == "import" else f"from {module} import {listed}"
+
+
+def plan_chains(plan: Plan, verdicts: list[Verdict], bindings: dict[str, str]) -> None:
+    for verdict in verdicts:
+        ref = verdict.ref
+        if ref.kind != "chain" or not applies(verdict):
+            continue
+        root_path = bindings.get(ref.root)
+        text = express(ref, verdict.new) if root_path == ref.path[: len(root_path or "")] else verdict.new
+        top = text.split(".")[0]
+        if top != ref.root:
+            if top != "keras" or bindings.get("keras", "keras") != "keras":
+                plan.manual.append(
+                    (ref.line, f"`{ref.text}`: use `{verdict.new}` (not rewritten: the name `{top}` is bound to something else here)")
+                )
+                continue
+            plan.needs_keras = plan.needs_keras or "keras" not in bindings
+        plan.chains[(ref.line, ref.col)] = text
+        plan.rewrites.append((ref.line, ref.text, text))
+
+
+def plan_calls(plan: Plan, stack: Stack, judged: dict[str, Verdict]) -> None:
+    """Keyword and method fixes, each checked against the installed signatures."""
+    model = {name: stack.resolve([{"kind": "chain", "path": f"keras.Model.{name}"}])[0] for name in ("fit", "evaluate", "predict", *GENERATOR_METHODS)}
+    (pydataset,) = stack.resolve([{"kind": "chain", "path": "keras.utils.PyDataset"}])
+    for call in plan.scan.calls:
+        if call.method is not None:
+            plan_method(plan, call, model, pydataset)
+        if call.callee is not None:
+            plan_constructor(plan, stack, call, judged)
+
+
+def plan_method(plan: Plan, call: CallRef, model: dict, pydataset: dict) -> None:
+    method = call.method
+    target = GENERATOR_METHODS.get(method, method)
+    if method in GENERATOR_METHODS:
+        if model[method]["ok"] or not model[target]["ok"]:
+            return
+        plan.methods[(call.method_line, call.method_col)] = target
+        plan.rewrites.append((call.line, f".{method}(", f".{target}("))
+    accepted = set(model[target].get("keywords") or ())
+    if not accepted:
+        return
+    for keyword in call.keywords:
+        if keyword.name in accepted or (method not in GENERATOR_METHODS and keyword.name not in KERAS2_METHOD_KEYWORDS):
+            continue
+        new = AUTO_KEYWORDS.get(keyword.name) or ("x" if keyword.name == "generator" and method in GENERATOR_METHODS else None)
+        if new and new in accepted:
+            plan.keywords[(keyword.line, keyword.col)] = new
+            plan.rewrites.append((keyword.line, f"{keyword.name}=", f"{new}="))
+        elif keyword.name in PYDATASET_KEYWORDS and keyword.name in (pydataset.get("keywords") or ()):
+            plan.manual.append(
+                (keyword.line, f"`{target}(..., {keyword.name}=...)`: Keras 3's `Model.{target}` has no `{keyword.name}`; pass it to your PyDataset's `super().__init__({keyword.name}=...)` (keras.utils.PyDataset)")
+            )
+        else:
+            hint = KEYWORD_RENAMES.get(keyword.name)
+            extra = f"; the Keras 3 argument is `{hint}`" if hint in accepted else ""
+            if keyword.name in ("samples_per_epoch", "nb_val_samples") and hint in accepted:
+                extra += " (counted in batches, not samples)"
+            plan.manual.append((keyword.line, f"`{target}(..., {keyword.name}=...)`: Keras 3's `Model.{target}` does not accept `{keyword.name}`{extra}"))
+
+
+def plan_constructor(plan: Plan, stack: Stack, call: CallRef, judged: dict[str, Verdict]) -> None:
+    verdict = judged.get(call.callee)
+    path = verdict.new if verdict is not None and verdict.status == "fails" and verdict.new else call.callee
+    (answer,) = stack.resolve([{"kind": "chain", "path": path}])
+    accepted = answer.get("keywords") if answer.get("ok") and answer.get("keras_base") else None
+    if accepted is None:
+        return
+    for keyword in call.keywords:
+        if keyword.name in accepted:
+            continue
+        new = KEYWORD_RENAMES.get(keyword.name)
+        if keyword.name == "lr" and answer["keras_base"] == "optimizer" and new in accepted:
+            plan.keywords[(keyword.line, keyword.col)] = new
+            plan.rewrites.append((keyword.line, "lr=", "learning_rate="))
+            continue
+        hint = f"; the Keras 3 argument is `{new}`" if new in accepted else ""
+        plan.manual.append(
+            (keyword.line, f"`{call.text}(..., {keyword.name}=...)`: `{path}` does not accept `{keyword.name}` (it raises at construction){hint}")
         )
 
 
-class LegacyImportRewriter(cst.CSTTransformer):
-    """Rewrites legacy import statements and ``keras.``-rooted attribute chains."""
+class Rewriter(cst.CSTTransformer):
+    """Applies a Plan's edits, found by their source positions."""
 
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, plan: Plan, statement_lines: dict[tuple[int, int], int]) -> None:
         super().__init__()
-        self.path = path
-        self.changes: list[Change] = []
+        self.plan = plan
+        self.statement_lines = statement_lines
 
-    def line(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
+    def start(self, node: cst.CSTNode) -> tuple[int, int]:
+        position = self.get_metadata(PositionProvider, node).start
+        return position.line, position.column
 
-    def note(self, node, old, new=None, advice=None) -> None:
-        self.changes.append(Change(self.path, self.line(node), old, new, advice))
-
-    # An import's dotted names are rewritten by leave_Import/leave_ImportFrom as a whole,
-    # so leave_Attribute must not see them: do not visit an import's children.
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom):
-        if (
-            original.relative
-            or original.module is None
-            or isinstance(original.names, cst.ImportStar)
-        ):
-            module = dotted(original.module) if original.module is not None else None
-            if module and not original.relative and move(module)[0] != module:
-                self.note(original, f"from {module} import *", advice="import the names one by one")
+    def leave_SimpleStatementLine(self, original, updated):
+        if len(updated.body) != 1 or not isinstance(updated.body[0], (cst.Import, cst.ImportFrom)):
             return updated
-        module = dotted(original.module)
-        names = [alias for alias in original.names if isinstance(alias.name, cst.Name)]
-        # `from tensorflow import keras [as k]` -> `import keras [as k]`
-        if module == "tensorflow" and [a.name.value for a in names] == ["keras"]:
-            alias = names[0]
-            as_name = alias.asname.name.value if alias.asname else None
-            new = "import keras" + (f" as {as_name}" if as_name and as_name != "keras" else "")
-            self.note(original, "from tensorflow import keras", new)
-            return cst.Import(names=[cst.ImportAlias(name=cst.Name("keras"), asname=alias.asname)])
-        moved = {alias.name.value: move(module, alias.name.value) for alias in names}
-        new_modules = {new_module for new_module, _ in moved.values()}
-        dead = [
-            f"{module}.{name}"
-            for name, target in moved.items()
-            if target == (module, name)
-            and (
-                advice_for(f"{module}.{name}") or move(f"{module}.{name}")[0] != f"{module}.{name}"
-            )
-        ]
-        if dead:
-            for path in dead:
-                advice = advice_for(path) or f"import its members from {move(path)[0]}"
-                self.note(original, path, advice=advice)
+        number = self.statement_lines.get(self.start(original.body[0]))
+        if number is None or number not in self.plan.imports:
             return updated
-        if len(new_modules) != 1:
-            self.note(
-                original,
-                f"from {module} import ...",
-                advice=f"split the import: its names now live in {', '.join(sorted(new_modules))}",
-            )
-            return updated
-        new_module = new_modules.pop()
-        new_aliases = []
-        for alias in updated.names:
-            _, new_name = moved[alias.name.value]
-            new_aliases.append(alias.with_changes(name=cst.Name(new_name)))
-        old_names = [alias.name.value for alias in names]
-        new_names = [alias.name.value for alias in new_aliases]
-        if new_module == module and new_names == old_names:
-            return updated
-        self.note(
-            original,
-            f"from {module} import {', '.join(old_names)}",
-            f"from {new_module} import {', '.join(new_names)}",
-        )
-        return updated.with_changes(module=cst.parse_expression(new_module), names=new_aliases)
+        plans = self.plan.imports[number]
+        statement = updated.body[0]
+        if len(plans) == 1 and in_place(statement, plans[0]):
+            kind, module, names = plans[0]
+            aliases = [
+                alias.with_changes(
+                    name=cst.parse_expression(name),
+                    asname=cst.AsName(name=cst.Name(asname)) if asname else None,
+                )
+                for alias, (name, asname) in zip(statement.names, names, strict=True)
+            ]
+            changes = {"names": aliases}
+            if kind == "from":
+                changes["module"] = cst.parse_expression(module)
+            return updated.with_changes(body=[statement.with_changes(**changes)])
+        new = [cst.parse_statement(render(*plan)) for plan in plans]
+        new[0] = new[0].with_changes(leading_lines=updated.leading_lines)
+        new[-1] = new[-1].with_changes(trailing_whitespace=updated.trailing_whitespace)
+        return cst.FlattenSentinel(new) if len(new) > 1 else new[0]
 
-    def leave_Import(self, original: cst.Import, updated: cst.Import):
-        new_aliases = []
-        for alias, new_alias in zip(original.names, updated.names, strict=True):
-            module = dotted(alias.name)
-            new_module, _ = move(module)
-            if new_module == module:
-                advice = advice_for(module)
-                if advice:
-                    self.note(original, f"import {module}", advice=advice)
-                new_aliases.append(new_alias)
-            elif alias.asname is None and module.split(".")[0] != new_module.split(".")[0]:
-                # `import tensorflow.keras` binds `tensorflow`; its uses are not ours to move.
-                self.note(original, f"import {module}", advice=f"use `import {new_module}`")
-                new_aliases.append(new_alias)
-            else:
-                self.note(original, f"import {module}", f"import {new_module}")
-                new_aliases.append(new_alias.with_changes(name=cst.parse_expression(new_module)))
-        return updated.with_changes(names=new_aliases)
+    def leave_Attribute(self, original, updated):
+        key = self.start(original)
+        if key in self.plan.chains:
+            return cst.parse_expression(self.plan.chains[key])
+        name_key = self.start(original.attr)
+        if name_key in self.plan.methods:
+            return updated.with_changes(attr=cst.Name(self.plan.methods[name_key]))
+        return updated
 
-    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute):
-        path = dotted(original)
-        if path is None or not path.startswith("keras."):
-            return updated
-        module, member = path.rpartition(".")[0], original.attr.value
-        new_module, new_member = move(module, member)
-        if (new_module, new_member) == (module, member):
-            advice = advice_for(path)
-            if advice:
-                self.note(original, path, advice=advice)
-            return updated
-        new = f"{new_module}.{new_member}"
-        self.note(original, path, new)
-        return cst.parse_expression(new)
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        # Rewrite the longest chain only: keras.utils.np_utils.to_categorical as one.
-        return dotted(node) is None
+    def leave_Arg(self, original, updated):
+        if original.keyword is not None:
+            key = self.start(original.value)
+            if key in self.plan.keywords:
+                return updated.with_changes(keyword=cst.Name(self.plan.keywords[key]))
+        return updated
 
 
-def fix_source(source: str, path: Path) -> tuple[str, list[Change]]:
-    """Rewrite ``source``; returns ``(new source, changes and manual fixes)``.
-
-    Raises:
-        libcst.ParserSyntaxError: ``source`` is not valid Python.
-    """
-    wrapper = MetadataWrapper(cst.parse_module(source))
-    rewriter = LegacyImportRewriter(path)
-    module = wrapper.visit(rewriter)
-    changes = sorted(rewriter.changes, key=lambda change: change.line)
-    return module.code, changes
+def in_place(statement: cst.BaseSmallStatement, plan: tuple) -> bool:
+    """Whether a one-statement plan keeps the statement's kind and number of names."""
+    kind, _, names = plan
+    expected = cst.ImportFrom if kind == "from" else cst.Import
+    return (
+        isinstance(statement, expected)
+        and not isinstance(statement.names, cst.ImportStar)
+        and len(statement.names) == len(names)
+    )
 
 
-def python_files(paths: Iterable[str]) -> list[Path]:
-    files: list[Path] = []
-    for name in paths:
-        path = Path(name)
-        if path.is_dir():
-            files.extend(p for p in sorted(path.rglob("*.py")) if ".venv" not in p.parts)
-        else:
-            files.append(path)
-    return files
+def apply(plan: Plan) -> str:
+    """The new source. Raises libcst.ParserSyntaxError when libcst cannot parse the file."""
+    module = cst.parse_module(plan.source)
+    statement_lines = {}
+    for ref in plan.scan.refs:
+        if ref.statement > 0:
+            statement_lines[(ref.line, ref.col)] = ref.statement
+    wrapper = MetadataWrapper(module)
+    new = wrapper.visit(Rewriter(plan, statement_lines))
+    if plan.needs_keras:
+        context = CodemodContext()
+        AddImportsVisitor.add_needed_import(context, "keras")
+        new = AddImportsVisitor(context).transform_module(new)
+    return new.code
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Rewrite legacy Keras imports to Keras 3.")
-    parser.add_argument("paths", nargs="+", help="Python files or folders")
+def failing_targets(verdicts: list[Verdict]) -> set[str]:
+    return {v.ref.target for v in verdicts if v.status == "fails" and v.ref.kind != "chain"}
+
+
+def migrate_file(path: Path, stack: Stack, judge: Judge, versions: dict[str, str], check: bool) -> tuple[Plan | None, str]:
+    """Plan, apply and verify one file; returns (plan, new source)."""
+    source = path.read_text(encoding="utf-8")
+    scan_ = scan_source(source, path)
+    verdicts = judge.judge([scan_])[scan_]
+    plan = Plan(scan_, source)
+    bindings = plan_imports(plan, verdicts, versions)
+    plan_chains(plan, verdicts, bindings)
+    judged = {v.ref.bound_path: v for v in verdicts if v.ref.kind == "from"}
+    judged.update({v.ref.path: v for v in verdicts if v.ref.kind == "chain"})
+    plan_calls(plan, stack, judged)
+    for verdict in verdicts:
+        if applies(verdict) and verdict.status != "fails" or verdict.covered and verdict.status != "legacy":
+            continue
+        described = describe(verdict, versions)
+        if described is None:
+            continue
+        if applies(verdict) and verdict.status == "fails":
+            if family(verdict.new) == "tf.keras":
+                plan.manual.append((verdict.ref.line, f"`{verdict.ref.text}`: now through the tf.keras compatibility surface (legacy); {verdict.advice or 'move to a keras path when you can'}"))
+            continue
+        plan.manual.append((verdict.ref.line, described[1]))
+    if not plan.rewrites:
+        return plan, source
+    new_source = apply(plan)
+    ast.parse(new_source)  # the output still parses, or this raises
+    new_scan = scan_source(new_source, path)
+    after = judge.judge([new_scan])[new_scan]
+    broken = failing_targets(after) - failing_targets(verdicts)
+    if broken:
+        plan.manual.append((1, "rewrite not verified (it would make " + ", ".join(sorted(broken)) + " fail); file left untouched"))
+        plan.rewrites.clear()
+        return plan, source
+    return plan, new_source
+
+
+def main(argv: list[str] | None = None, stack: Stack | None = None) -> int:
+    """The command line; ``stack`` reuses a running probe (tests), else one is started."""
+    parser = argparse.ArgumentParser(description="Migrate legacy Keras code to the installed stack.")
+    parser.add_argument("paths", nargs="*", default=["src", "tests"], help="Python files or folders")
     parser.add_argument("--check", action="store_true", help="report only; write nothing")
     args = parser.parse_args(argv)
-    to_change = manual = unparsable = 0
-    for path in python_files(args.paths):
-        try:
-            source = path.read_text(encoding="utf-8")
-            new_source, changes = fix_source(source, path)
-        except (OSError, UnicodeDecodeError, cst.ParserSyntaxError) as error:
-            first_line = str(error).strip().splitlines()[0]
-            print(f"{path}: cannot parse ({type(error).__name__}: {first_line}); left untouched")
-            unparsable += 1
-            continue
-        for change in changes:
-            print(change)
-        manual += sum(change.new is None for change in changes)
-        if new_source != source:
-            to_change += 1
-            if not args.check:
-                path.write_text(new_source, encoding="utf-8")
+    files = python_files(args.paths, suffixes=(".py",))
+    changed = manual = unparsable = 0
+    try:
+        with contextlib.nullcontext(stack) if stack else Stack() as stack:
+            judge, versions = Judge(stack), stack.versions()
+            for path in files:
+                try:
+                    plan, new_source = migrate_file(path, stack, judge, versions, args.check)
+                except (SyntaxError, cst.ParserSyntaxError, UnicodeDecodeError, OSError) as error:
+                    first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+                    print(f"{path}:1: cannot parse as Python 3 ({type(error).__name__}: {first}); left untouched")
+                    unparsable += 1
+                    continue
+                for line, old, new in sorted(plan.rewrites):
+                    print(f"{path}:{line}: {old} -> {new}")
+                for line, message in sorted(set(plan.manual)):
+                    print(f"{path}:{line}: {message}")
+                manual += len(set(plan.manual))
+                if new_source != plan.source:
+                    changed += 1
+                    if not args.check:
+                        path.write_text(new_source, encoding="utf-8")
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     verb = "would rewrite" if args.check else "rewrote"
-    print(
-        f"fix-imports: {verb} {to_change} file(s); {manual} path(s) need a manual fix; "
-        f"{unparsable} file(s) could not be parsed"
-    )
-    return 1 if (args.check and to_change) or manual or unparsable else 0
+    print(f"migrate: {verb} {changed} file(s); {manual} manual fix(es) left; {unparsable} file(s) could not be parsed")
+    return 1 if (args.check and changed) or manual or unparsable else 0
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """Import smoke test: prove the installed stack is the locked one and the imports work.
 
-Run ``make smoke`` (``python -m {{ cookiecutter.package }}.smoke``). Checks, one line each:
+Run ``make smoke`` (``python -m stackguard.smoke``). It lives beside the package it tests,
+not in it, so it starts when the package cannot import. Checks, one line each:
 
-1. every module of the package imports (a failure names the file, line and statement);
+1. every module of the package imports; a failure names each file, line and statement of
+   the traceback inside the project, then the doctor's findings that can cause it;
 2. every package pinned in the active lock (``requirements/cpu.txt`` or ``cuda.txt``, plus
    ``dev.txt``) is installed at exactly its pinned version;
 3. the model builds, and one batch comes through each loader (the PyDataset and the
@@ -18,103 +20,33 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.metadata
 import pkgutil
-import re
 import sys
 import tempfile
 import traceback
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
-PACKAGE = __package__
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
+from .doctor import run_doctor
+from .locks import PACKAGE, PROJECT_ROOT, Check, active_locks, check_versions, installed_versions
 
 
-@dataclass
-class Check:
-    """One result line: ``PASS name: detail`` or ``FAIL name: detail. Fix: fix``."""
+def describe_import_error(error: BaseException) -> str:
+    """``Type: message``, then every frame of the traceback in the project, outermost first.
 
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
-
-    def __str__(self) -> str:
-        line = f"{'PASS' if self.ok else 'FAIL'} {self.name}: {self.detail}"
-        return f"{line}. Fix: {self.fix}" if self.fix else line
-
-
-def normalize(name: str) -> str:
-    """PEP 503 normalized distribution name (``Typing_Extensions`` -> ``typing-extensions``)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def read_pins(lock_file: Path) -> dict[str, str]:
-    """``{normalized name: version}`` of the ``name==version`` lines of a pip-compile lock."""
-    pins = {}
-    for line in lock_file.read_text().splitlines():
-        match = PIN.match(line)
-        if match:
-            pins[normalize(match.group(1))] = match.group(2)
-    return pins
-
-
-def installed_versions() -> dict[str, str]:
-    """``{normalized name: version}`` of the distributions importable by this interpreter."""
-    return {
-        normalize(dist.metadata["Name"]): dist.version
-        for dist in importlib.metadata.distributions()
-        if dist.metadata["Name"]
-    }
-
-
-def active_locks(requirements: Path, installed: dict[str, str]) -> list[Path]:
-    """The lock files this environment was installed from: CPU or CUDA, plus dev.
-
-    The CUDA lock is active when any package that only it pins (the NVIDIA wheels) is
-    installed.
+    The frames are those of files under the project root outside ``.venv`` (the package's
+    modules, a local file shadowing a stack module), as ``file:line: statement``, so the
+    failure is located without reading a traceback.
     """
-    cpu, cuda = requirements / "cpu.txt", requirements / "cuda.txt"
-    variant = cpu
-    if cuda.exists() and cpu.exists():
-        cuda_only = set(read_pins(cuda)) - set(read_pins(cpu))
-        if cuda_only & set(installed):
-            variant = cuda
-    return [variant, requirements / "dev.txt"]
-
-
-def check_versions(lock_files: Iterable[Path], installed: dict[str, str]) -> Check:
-    """Compare every pin of ``lock_files`` with the installed versions; name each mismatch."""
-    lock_files = list(lock_files)
-    names = " + ".join(str(p) for p in lock_files)
-    missing_files = [str(p) for p in lock_files if not p.is_file()]
-    if missing_files:
-        return Check("versions", False, f"lock file not found: {', '.join(missing_files)}")
-    pins: dict[str, str] = {}
-    for lock_file in lock_files:
-        pins.update(read_pins(lock_file))
-    problems = []
-    for name, pinned in sorted(pins.items()):
-        found = installed.get(name)
-        if found is None:
-            problems.append(f"{name} not installed (locked {pinned})")
-        elif found != pinned:
-            problems.append(f"{name} installed {found}, locked {pinned}")
-    if problems:
-        return Check("versions", False, "; ".join(problems), "make install (or make install-cuda)")
-    return Check("versions", True, f"{len(pins)} packages match {names}")
-
-
-def describe_import_error(error: BaseException, package_dir: Path) -> str:
-    """``Type: message (file:line: statement)``, the frame being the deepest in the package."""
-    where = ""
+    frames = []
     for frame in traceback.extract_tb(error.__traceback__):
-        if Path(frame.filename).resolve().is_relative_to(package_dir):
-            where = f" ({frame.filename}:{frame.lineno}: {frame.line})"
+        path = Path(frame.filename).resolve()
+        if path.is_relative_to(PROJECT_ROOT) and not path.is_relative_to(PROJECT_ROOT / ".venv"):
+            if path.is_relative_to(Path(__file__).resolve().parent):
+                continue
+            frames.append(f"{path.relative_to(PROJECT_ROOT)}:{frame.lineno}: {frame.line}")
+    where = f" ({' -> '.join(frames)})" if frames else ""
     return f"{type(error).__name__}: {error}{where}"
 
 
@@ -123,16 +55,13 @@ def check_imports(package: str) -> list[Check]:
     try:
         root = importlib.import_module(package)
     except Exception as error:  # noqa: BLE001 - any failure is the finding
-        return [Check(f"import {package}", False, str(error))]
-    package_dir = Path(root.__file__).resolve().parent
+        return [Check(f"import {package}", False, describe_import_error(error))]
     checks = [Check(f"import {package}", True, "ok")]
     for module in pkgutil.walk_packages(root.__path__, prefix=f"{package}."):
         try:
             importlib.import_module(module.name)
         except Exception as error:  # noqa: BLE001
-            checks.append(
-                Check(f"import {module.name}", False, describe_import_error(error, package_dir))
-            )
+            checks.append(Check(f"import {module.name}", False, describe_import_error(error)))
         else:
             checks.append(Check(f"import {module.name}", True, "ok"))
     return checks
@@ -150,10 +79,11 @@ def strict(name: str, probe: Callable[[], str]) -> Check:
 
 def check_model_and_loaders(image_size: int = 32) -> list[Check]:
     """Build the model and pull one batch through each loader, warnings as errors."""
-    from .data import ImageFolderPyDataset, list_image_folder
-    from .demo_data import write_demo_dataset
-    from .model import build_model
-    from .pipeline import make_dataset
+    data = importlib.import_module(f"{PACKAGE}.data")
+    build_model = importlib.import_module(f"{PACKAGE}.model").build_model
+    make_dataset = importlib.import_module(f"{PACKAGE}.pipeline").make_dataset
+    write_demo_dataset = importlib.import_module(f"{PACKAGE}.demo_data").write_demo_dataset
+    ImageFolderPyDataset, list_image_folder = data.ImageFolderPyDataset, data.list_image_folder
 
     def model_probe() -> str:
         model = build_model((image_size, image_size), num_classes=3)
@@ -228,8 +158,6 @@ def run_checks(requirements: Path, gpu: bool = False) -> list[Check]:
 
     imports_ok = report(check_imports(PACKAGE))
     if not imports_ok:
-        from .doctor import run_doctor
-
         problems = [finding for finding in run_doctor() if finding.status != "PASS"]
         print(f"doctor: {len(problems)} finding(s) that can cause the import failure above")
         for finding in problems:

@@ -8,17 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package }} import doctor
+from stackguard import doctor, locks
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-PACKAGE = doctor.__package__
+PACKAGE = locks.PACKAGE
 
 
 def run_module(module: str, cwd: Path, env: dict | None = None, python: str = sys.executable):
-    """``python -m PACKAGE.module`` in ``cwd`` with the package importable."""
-    environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "src"), **(env or {})}
+    """``python -m stackguard.module`` in ``cwd``, with the guard and the package importable."""
+    path = os.pathsep.join([str(PROJECT_ROOT), str(PROJECT_ROOT / "src")])
+    environment = {**os.environ, "PYTHONPATH": path, **(env or {})}
     return subprocess.run(
-        [python, "-m", f"{PACKAGE}.{module}"],
+        [python, "-m", f"stackguard.{module}"],
         cwd=cwd,
         env=environment,
         capture_output=True,
@@ -153,7 +154,7 @@ def test_scratch_venv_with_wrong_versions_duplicates_and_broken_requirements(scr
     assert "FAIL venv: running" in first.stdout  # not the project's .venv
     assert "PASS duplicates:" in first.stdout and "PASS requirements:" in first.stdout
 
-    locked = doctor.smoke.read_pins(PROJECT_ROOT / "requirements" / "cpu.txt")["keras"]
+    locked = locks.read_pins(PROJECT_ROOT / "requirements" / "cpu.txt")["keras"]
     other = "3.12.3" if locked.startswith("3.12.") else "3.14.0"
     uv_install(scratch_venv, f"keras=={other}")
     result = doctor_in(scratch_venv)

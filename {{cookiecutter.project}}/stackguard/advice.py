@@ -1,0 +1,119 @@
+"""Advice for legacy names that have no successor of the same name in the installed stack.
+
+This is text, not a verdict: ``verdicts`` shows it only after the probe found that a name
+fails (or resolves only through the tf.keras compatibility surface) and that no public
+path of the same name exists. Each entry names, in ``NAMES``, the paths its text advises;
+``tests/test_advice.py`` checks that every one of them resolves in the installed stack and
+that the legacy name itself has no canonical successor. Sources: the Keras 3 migration
+guide (https://keras.io/guides/migrating_to_keras_3/) and the Keras 2.x release notes.
+"""
+
+from __future__ import annotations
+
+# legacy leaf name -> (advice, paths the advice names)
+ADVICE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Merge": (
+        "the Keras 1 `Merge` layer is gone: use `keras.layers.Add`, `keras.layers.Concatenate`, "
+        "`keras.layers.Multiply` or `keras.layers.Dot`",
+        ("keras.layers.Add", "keras.layers.Concatenate", "keras.layers.Multiply", "keras.layers.Dot"),
+    ),
+    "merge": (
+        "Keras 1's `merge(..., mode=...)` is gone: use `keras.layers.add`, "
+        "`keras.layers.concatenate`, `keras.layers.multiply` or `keras.layers.dot`",
+        ("keras.layers.add", "keras.layers.concatenate", "keras.layers.multiply", "keras.layers.dot"),
+    ),
+    "multi_gpu_model": (
+        "build and compile the model inside `tf.distribute.MirroredStrategy().scope()`",
+        ("tensorflow.distribute.MirroredStrategy",),
+    ),
+    "ImageDataGenerator": (
+        "the Keras 3 way is `keras.utils.image_dataset_from_directory` with augmentation layers "
+        "(`keras.layers.RandomFlip`, `keras.layers.RandomRotation`, `keras.layers.RandomZoom`)",
+        (
+            "keras.utils.image_dataset_from_directory",
+            "keras.layers.RandomFlip",
+            "keras.layers.RandomRotation",
+            "keras.layers.RandomZoom",
+        ),
+    ),
+    "Tokenizer": (
+        "the Keras 3 way is the `keras.layers.TextVectorization` layer",
+        ("keras.layers.TextVectorization",),
+    ),
+    "KerasClassifier": (
+        "use `keras.wrappers.SKLearnClassifier(model=build_fn, ...)` (it needs scikit-learn)",
+        ("keras.wrappers.SKLearnClassifier",),
+    ),
+    "KerasRegressor": (
+        "use `keras.wrappers.SKLearnRegressor(model=build_fn, ...)` (it needs scikit-learn)",
+        ("keras.wrappers.SKLearnRegressor",),
+    ),
+    "CuDNNLSTM": (
+        "use `keras.layers.LSTM`: it runs the cuDNN kernel on a GPU with its default arguments",
+        ("keras.layers.LSTM",),
+    ),
+    "CuDNNGRU": (
+        "use `keras.layers.GRU`: it runs the cuDNN kernel on a GPU with its default arguments",
+        ("keras.layers.GRU",),
+    ),
+    "get_session": (
+        "Keras 3 has no sessions: delete the call (`keras.backend.clear_session` resets Keras)",
+        ("keras.backend.clear_session",),
+    ),
+    "set_session": (
+        "Keras 3 has no sessions: delete the call; for GPU memory growth use "
+        "`tf.config.experimental.set_memory_growth`",
+        ("tensorflow.config.experimental.set_memory_growth",),
+    ),
+    "placeholder": ("use `keras.Input(shape=...)`", ("keras.Input",)),
+    "function": (
+        "build a `keras.Model(inputs, outputs)` and call it instead of `K.function`",
+        ("keras.Model",),
+    ),
+    "learning_phase": (
+        "pass `training=True` or `training=False` when calling the model or layer "
+        "(`keras.Model.__call__`)",
+        ("keras.Model.__call__",),
+    ),
+    "set_learning_phase": (
+        "pass `training=True` or `training=False` when calling the model or layer "
+        "(`keras.Model.__call__`)",
+        ("keras.Model.__call__",),
+    ),
+    "image_dim_ordering": (
+        "use `keras.backend.image_data_format()` ('channels_last' or 'channels_first')",
+        ("keras.backend.image_data_format",),
+    ),
+    "set_image_dim_ordering": (
+        "use `keras.backend.set_image_data_format('channels_last')` ('th' was "
+        "'channels_first')",
+        ("keras.backend.set_image_data_format",),
+    ),
+    "int_shape": ("use `tuple(x.shape)` or `keras.ops.shape(x)`", ("keras.ops.shape",)),
+    "eval": ("use `keras.ops.convert_to_numpy(x)`", ("keras.ops.convert_to_numpy",)),
+    "get_value": ("use `keras.ops.convert_to_numpy(x)`", ("keras.ops.convert_to_numpy",)),
+    "batch_get_value": ("use `keras.ops.convert_to_numpy(x)`", ("keras.ops.convert_to_numpy",)),
+    "set_value": ("use `variable.assign(value)` (`keras.Variable.assign`)", ("keras.Variable.assign",)),
+    "variable": ("use `keras.Variable(value)`", ("keras.Variable",)),
+    "plot": ("use `keras.utils.plot_model`", ("keras.utils.plot_model",)),
+}
+
+# Keyword arguments of Keras 1/2 whose Keras 3 name is another one. Shown only after the
+# probe found that the callee does not accept the old keyword and does accept the new one.
+KEYWORD_RENAMES: dict[str, str] = {
+    "lr": "learning_rate",
+    "nb_epoch": "epochs",
+    "output_dim": "units",
+    "init": "kernel_initializer",
+    "border_mode": "padding",
+    "subsample": "strides",
+    "dim_ordering": "data_format",
+    "nb_filter": "filters",
+    "W_regularizer": "kernel_regularizer",
+    "b_regularizer": "bias_regularizer",
+    "W_constraint": "kernel_constraint",
+    "b_constraint": "bias_constraint",
+    "generator": "x",
+    "nb_val_samples": "validation_steps",
+    "samples_per_epoch": "steps_per_epoch",
+}

@@ -1,0 +1,98 @@
+"""The import check: ``make check-imports [PATHS=...]``.
+
+``python -m stackguard.check_imports [--json] [PATH ...]`` (default ``src tests``) finds
+every import statement and every attribute chain rooted at an imported stack module
+(``keras.x.y``, ``tf.keras.x.y``, ``K.x`` after ``from keras import backend as K``) in
+``.py`` files and in the code cells of ``.ipynb`` notebooks, and asks the installed stack,
+in one probe process, whether each resolves (``stackguard.verdicts``). It prints one line
+per finding, ``path:line:col: severity: message``, saying what fails or is legacy, why, and
+the verified fix, then a summary line. Files that do not parse are findings too.
+
+Exit status: 0 when there is no finding, 1 when there is any, 2 when the stack cannot be
+probed (the message names the interpreter and the fix).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from pathlib import Path
+
+from .references import Scan, python_files, scan
+from .stack import Stack, StackError
+from .verdicts import Judge, describe, statement_of
+
+
+def read_scans(paths: list[Path]) -> tuple[list[Scan], list[dict]]:
+    """Scan every file; unreadable and unparsable files become findings."""
+    scans, problems = [], []
+    for path in paths:
+        try:
+            scans.append(scan(path))
+        except SyntaxError as error:
+            where = f"{path}:{error.lineno or 1}:{error.offset or 1}"
+            problems.append(
+                {"where": where, "severity": "error",
+                 "message": f"cannot parse as Python 3 ({error.msg}); left unchecked"}  # fmt: skip
+            )
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            problems.append(
+                {"where": f"{path}:1:1", "severity": "error",
+                 "message": f"cannot read ({type(error).__name__}: {error})"}  # fmt: skip
+            )
+    return scans, problems
+
+
+def findings(scans: list[Scan], stack: Stack) -> list[dict]:
+    """Every finding of ``scans`` as ``{"where", "severity", "message", "fix", ...}``."""
+    versions = stack.versions()
+    found = []
+    for scan_, verdicts in Judge(stack).judge(scans).items():
+        for verdict in verdicts:
+            described = describe(verdict, versions)
+            if described is None:
+                continue
+            severity, message = described
+            ref = verdict.ref
+            found.append(
+                {
+                    "where": scan_.where(ref.line, ref.col),
+                    "path": str(scan_.path),
+                    "line": ref.line,
+                    "severity": severity,
+                    "status": verdict.status,
+                    "message": message,
+                    "statement": ref.text,
+                    "fix": statement_of(verdict),
+                }
+            )
+    return found
+
+
+def main(argv: list[str] | None = None, stack: Stack | None = None) -> int:
+    """The command line; ``stack`` reuses a running probe (tests), else one is started."""
+    parser = argparse.ArgumentParser(description="Check imports against the installed stack.")
+    parser.add_argument("paths", nargs="*", default=["src", "tests"], help="files or folders")
+    parser.add_argument("--json", action="store_true", help="print the findings as JSON")
+    args = parser.parse_args(argv)
+    files = python_files(args.paths)
+    scans, problems = read_scans(files)
+    try:
+        with contextlib.nullcontext(stack) if stack else Stack() as stack:
+            found = problems + findings(scans, stack)
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(found, indent=2))
+    else:
+        for finding in found:
+            print(f"{finding['where']}: {finding['severity']}: {finding['message']}")
+        print(f"check-imports: {len(found)} finding(s) in {len(files)} file(s)")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

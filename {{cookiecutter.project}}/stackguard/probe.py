@@ -1,0 +1,402 @@
+"""The one process that imports the stack: answers questions about it as JSON lines.
+
+``python -m stackguard.probe`` is started by ``stackguard.stack.Stack`` with the project's
+venv interpreter. It imports TensorFlow and Keras once, then reads one JSON request per
+line on stdin and writes one JSON answer per line on stdout. Every verdict of
+``make check-imports`` and ``make migrate`` comes from these answers, that is from the
+installed, locked stack, never from a hand-written table:
+
+- ``resolve``: does a dotted path resolve, the way Python itself would resolve it
+  (``import a.b`` through ``importlib.import_module``; ``from a import b`` through the
+  module then ``getattr``, falling back to the submodule; ``a.b.c`` attribute chains
+  through ``getattr``)? If so, which object is it (compared with ``is`` through ``id``),
+  and what is it: module, class, function; a Keras optimizer or layer; its accepted
+  keyword arguments.
+- ``candidates``: where a name lives now in the public API of ``keras`` and of the
+  ``tf.keras`` compatibility surface (``keras._tf_keras.keras``), and in
+  ``tensorflow.compat.v1``.
+- ``modules_with``: the public modules that hold every one of some member names.
+
+Modules outside the stack that are not installed (the user's own scripts beside a file)
+are only located (``importlib.util.find_spec``), never imported, so checking code runs none
+of it. Everything the stack prints while importing goes to stderr; stdout carries the
+answers only.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import inspect
+import json
+import os
+import sys
+import sysconfig
+import types
+import warnings
+
+STACK_ROOTS = ("keras", "tensorflow", "tf_keras")
+INDEX_ROOTS = (
+    ("keras", "keras"),
+    ("tensorflow.keras", "tensorflow.keras"),
+    ("tensorflow.compat.v1", "tensorflow.compat.v1"),
+)
+MAX_DEPTH = 6
+INSTALLED_DIRS = tuple(
+    os.path.realpath(sysconfig.get_paths()[key]) for key in ("stdlib", "platstdlib", "purelib", "platlib")
+)
+
+_objects: dict[int, object] = {}  # keeps every answered object alive, so its id stays unique
+_index: dict[str, list[dict]] | None = None
+_modules: dict[str, object] | None = None
+
+
+def describe_error(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def keep(obj: object) -> int:
+    _objects[id(obj)] = obj
+    return id(obj)
+
+
+def is_installed(origin: str | None) -> bool:
+    """Whether a module's file lies in the standard library or site-packages."""
+    if origin in (None, "built-in", "frozen"):
+        return True
+    real = os.path.realpath(origin)
+    return any(real.startswith(folder + os.sep) for folder in INSTALLED_DIRS)
+
+
+def locate_local(top: str, directory: str | None) -> dict | None:
+    """For a top-level module that is not installed: where it is, without importing it.
+
+    Returns None when ``top`` is installed (then it is imported like any stack module).
+    """
+    if top in sys.builtin_module_names:
+        return None
+    spec = None
+    try:
+        if directory:
+            sys.path.insert(0, directory)
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        spec = None
+    finally:
+        if directory:
+            sys.path.remove(directory)
+    if spec is None:
+        return {"ok": False, "error": f"ModuleNotFoundError: No module named '{top}'", "local": False}
+    origin = spec.origin
+    if origin is None and spec.submodule_search_locations:
+        origin = next(iter(spec.submodule_search_locations), None)
+    if is_installed(origin):
+        return None
+    return {"ok": True, "local": True, "kind": "module", "origin": origin}
+
+
+def accepted_keywords(obj: object) -> list[str] | None:
+    """The keyword arguments a class's constructor (or a function) accepts, or None if open.
+
+    For a class, walks ``__init__`` up the MRO while each passes ``**kwargs`` on, adding the
+    names that an ``__init__`` takes out of ``kwargs`` itself (``kwargs.pop("input_shape")``
+    in ``keras.layers.Layer``): the set Keras checks before raising "Unrecognized keyword
+    arguments". None when the set cannot be known (no signature, or ``**kwargs`` reaches
+    ``object``).
+    """
+    functions = []
+    if inspect.isclass(obj):
+        for klass in obj.__mro__:
+            init = klass.__dict__.get("__init__")
+            if init is None:
+                continue
+            if klass is object:
+                break
+            functions.append(init)
+            try:
+                params = inspect.signature(init).parameters.values()
+            except (TypeError, ValueError):
+                return None
+            if not any(p.kind is p.VAR_KEYWORD for p in params):
+                break
+        else:
+            return None
+    elif callable(obj):
+        functions.append(obj)
+    else:
+        return None
+    names: set[str] = set()
+    open_ended = False
+    for function in functions:
+        try:
+            params = inspect.signature(function).parameters.values()
+        except (TypeError, ValueError):
+            return None
+        open_ended = False
+        for param in params:
+            if param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY):
+                names.add(param.name)
+            elif param.kind is param.VAR_KEYWORD:
+                open_ended = True
+                names.update(popped_keywords(function, param.name))
+    if open_ended and not (inspect.isclass(obj) and functions):
+        return None
+    if open_ended:
+        # The last __init__ still takes **kwargs: known only when it raises on leftovers.
+        source = source_of(functions[-1])
+        if source is None or "raise" not in source:
+            return None
+    names.discard("self")
+    return sorted(names)
+
+
+def source_of(function) -> str | None:
+    try:
+        return inspect.getsource(function)
+    except (OSError, TypeError):
+        return None
+
+
+def popped_keywords(function, kwargs_name: str) -> set[str]:
+    """String keys that ``function`` reads out of its ``**kwargs`` (pop/get/in/[])."""
+    source = source_of(function)
+    if source is None:
+        return set()
+    try:
+        tree = ast.parse(inspect.cleandoc("\n" + source) if source[:1].isspace() else source)
+    except SyntaxError:
+        return set()
+    keys = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("pop", "get")
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == kwargs_name
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            keys.add(node.args[0].value)
+        elif (
+            isinstance(node, ast.Compare)
+            and isinstance(node.left, ast.Constant)
+            and isinstance(node.left.value, str)
+            and any(isinstance(c, ast.Name) and c.id == kwargs_name for c in node.comparators)
+        ):
+            keys.add(node.left.value)
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == kwargs_name
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
+        ):
+            keys.add(node.slice.value)
+    return keys
+
+
+def kind_of(obj: object) -> str:
+    if isinstance(obj, types.ModuleType):
+        return "module"
+    if inspect.isclass(obj):
+        return "class"
+    if callable(obj):
+        return "function"
+    return "object"
+
+
+def keras_base(obj: object) -> str | None:
+    """``optimizer``/``layer``/``model`` when ``obj`` is such a Keras 3 class."""
+    if not inspect.isclass(obj):
+        return None
+    import keras
+
+    for name, base in (
+        ("model", keras.Model),
+        ("layer", keras.layers.Layer),
+        ("optimizer", keras.optimizers.Optimizer),
+    ):
+        if issubclass(obj, base):
+            return name
+    return None
+
+
+def describe(obj: object) -> dict:
+    answer = {"ok": True, "id": keep(obj), "kind": kind_of(obj)}
+    module = getattr(obj, "__name__", None) if answer["kind"] == "module" else getattr(obj, "__module__", None)
+    if isinstance(module, str):
+        answer["module"] = module
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if isinstance(name, str):
+        answer["name"] = name
+    base = keras_base(obj)
+    if base:
+        answer["keras_base"] = base
+    if answer["kind"] in ("class", "function"):
+        keywords = accepted_keywords(obj)
+        if keywords is not None:
+            answer["keywords"] = keywords
+    return answer
+
+
+def import_module(path: str):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return importlib.import_module(path)
+
+
+def walk(path: str):
+    """Resolve an attribute chain the way running code does, importing submodules as needed."""
+    parts = path.split(".")
+    obj = import_module(parts[0])
+    for index, part in enumerate(parts[1:], start=1):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                obj = getattr(obj, part)
+        except AttributeError as missing:
+            if not isinstance(obj, types.ModuleType):
+                raise
+            name = ".".join(parts[: index + 1])
+            try:
+                obj = import_module(name)
+            except ModuleNotFoundError as error:
+                if error.name != name:
+                    raise
+                raise missing from None
+    return obj
+
+
+def resolve_one(query: dict) -> dict:
+    """Answer one ``{"kind": "module"|"from"|"chain", "path": ..., "name": ..., "dir": ...}``."""
+    kind, path = query["kind"], query["path"]
+    top = path.split(".")[0]
+    if top not in STACK_ROOTS:
+        local = locate_local(top, query.get("dir"))
+        if local is not None:
+            return local
+    try:
+        if kind == "module":
+            obj = import_module(path)
+        elif kind == "from":
+            module = import_module(path)
+            name = query["name"]
+            try:
+                obj = getattr(module, name)
+            except AttributeError:
+                try:
+                    obj = import_module(f"{path}.{name}")
+                except ModuleNotFoundError as error:
+                    if error.name != f"{path}.{name}":
+                        raise
+                    raise ImportError(f"cannot import name '{name}' from '{path}'") from None
+        else:
+            obj = walk(path)
+    except BaseException as error:  # noqa: BLE001 - an import that fails in any way is the answer
+        if isinstance(error, KeyboardInterrupt):
+            raise
+        return {"ok": False, "error": describe_error(error)}
+    return describe(obj)
+
+
+def build_index() -> dict[str, list[dict]]:
+    """``{name: [{"path", "id", "kind"}, ...]}`` over the public modules of the stack."""
+    global _modules
+    index: dict[str, list[dict]] = {}
+    modules: dict[str, object] = {}
+    seen: set[int] = set()
+
+    def visit(module: object, path: str, depth: int) -> None:
+        if id(module) in seen or depth > MAX_DEPTH:
+            return
+        seen.add(id(module))
+        modules[path] = module
+        for name in sorted(dir(module)):
+            if name.startswith("_") or name == "src":
+                continue
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    obj = getattr(module, name)
+            except Exception:  # noqa: BLE001, S112 - a lazy attribute that fails is not public API
+                continue
+            child = f"{path}.{name}"
+            index.setdefault(name, []).append({"path": child, "id": keep(obj), "kind": kind_of(obj)})
+            if isinstance(obj, types.ModuleType) and not path.startswith("tensorflow.compat.v1"):
+                visit(obj, child, depth + 1)
+
+    for path, _ in INDEX_ROOTS:
+        try:
+            root = walk(path)
+        except Exception:  # noqa: BLE001, S112 - a missing root just has no candidates
+            continue
+        visit(root, path, 0)
+    _modules = modules
+    return index
+
+
+def candidates(name: str) -> list[dict]:
+    global _index
+    if _index is None:
+        _index = build_index()
+    return _index.get(name, [])
+
+
+def modules_with(members: list[str]) -> list[str]:
+    """Public module paths (keras first) where every name of ``members`` is an attribute."""
+    if _index is None:
+        candidates("")
+    found = []
+    for path, module in (_modules or {}).items():
+        if all(hasattr(module, member) for member in members):
+            found.append(path)
+    return found
+
+
+def answer(request: dict) -> object:
+    op = request["op"]
+    if op == "resolve":
+        return [resolve_one(query) for query in request["queries"]]
+    if op == "candidates":
+        return {name: candidates(name) for name in request["names"]}
+    if op == "modules_with":
+        return modules_with(request["members"])
+    if op == "versions":
+        import keras
+        import tensorflow as tf
+
+        return {"tensorflow": tf.__version__, "keras": keras.__version__}
+    raise ValueError(f"unknown op {op!r}")
+
+
+def main() -> int:
+    # The protocol owns the real stdout; whatever the stack prints lands on stderr.
+    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    try:
+        import_module("tensorflow")
+        import_module("keras")
+        startup = {"ok": True}
+    except BaseException as error:  # noqa: BLE001 - reported to the caller, which explains it
+        startup = {"ok": False, "error": describe_error(error)}
+    protocol.write(json.dumps(startup) + "\n")
+    protocol.flush()
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            reply = {"ok": True, "result": answer(json.loads(line))}
+        except Exception as error:  # noqa: BLE001 - the caller reports it
+            reply = {"ok": False, "error": describe_error(error)}
+        protocol.write(json.dumps(reply) + "\n")
+        protocol.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Client of ``stackguard.probe``: ask the installed stack, in one subprocess, what resolves.
+
+``Stack`` starts ``python -m stackguard.probe`` with the project's venv interpreter
+(``.venv/bin/python``, or the running one when it is that venv), so TensorFlow is imported
+once per run, in the environment the project really uses, whatever interpreter runs the
+tool. Answers are cached by question.
+
+Raises ``StackError`` (one message naming the interpreter and the fix) when the probe
+cannot start, dies, or does not answer within ``timeout`` seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from .locks import PROJECT_ROOT
+
+GUARD_ROOT = Path(__file__).resolve().parent.parent
+
+
+class StackError(RuntimeError):
+    """The probe of the installed stack could not answer."""
+
+
+def venv_python(root: Path = PROJECT_ROOT) -> Path:
+    """The project's venv interpreter (``.venv/bin/python``, ``.venv/Scripts/python.exe``)."""
+    for candidate in (root / ".venv" / "bin" / "python", root / ".venv" / "Scripts" / "python.exe"):
+        if candidate.exists():
+            return candidate
+    return Path(sys.executable)
+
+
+class Stack:
+    """The installed stack, asked through one long-lived probe process.
+
+    Use as a context manager; ``resolve``, ``candidates`` and ``modules_with`` answer
+    from the probe (see its docstring for what each answer holds).
+    """
+
+    def __init__(self, python: Path | None = None, timeout: float = 300.0) -> None:
+        self.python = Path(python or venv_python())
+        self.timeout = timeout
+        self._cache: dict[str, object] = {}
+        self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
+        path = os.pathsep.join(filter(None, [str(GUARD_ROOT), os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": path}
+        try:
+            self._process = subprocess.Popen(
+                [str(self.python), "-m", "stackguard.probe"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                text=True,
+                encoding="utf-8",
+                env=env,
+                cwd=GUARD_ROOT,
+            )
+        except OSError as error:
+            raise StackError(
+                f"cannot run {self.python} ({error}): run 'make install' to create the venv"
+            ) from error
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.startup = self._receive()
+
+    def _read(self) -> None:
+        for line in self._process.stdout:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def _receive(self) -> dict:
+        try:
+            line = self._lines.get(timeout=self.timeout)
+        except queue.Empty:
+            self.close()
+            raise StackError(
+                f"{self.python} did not answer within {self.timeout:.0f} s while importing the "
+                "stack; run 'make doctor'"
+            ) from None
+        if line is None:
+            self._stderr.seek(0)
+            tail = self._stderr.read().strip().splitlines()[-3:]
+            raise StackError(
+                f"the probe of the installed stack ({self.python}) exited: "
+                + (" | ".join(tail) or "no output")
+                + "; run 'make doctor'"
+            )
+        return json.loads(line)
+
+    def ask(self, request: dict):
+        key = json.dumps(request, sort_keys=True)
+        if key not in self._cache:
+            self._process.stdin.write(json.dumps(request) + "\n")
+            self._process.stdin.flush()
+            reply = self._receive()
+            if not reply["ok"]:
+                raise StackError(f"the probe failed on {request['op']}: {reply['error']}")
+            self._cache[key] = reply["result"]
+        return self._cache[key]
+
+    def resolve(self, queries: list[dict]) -> list[dict]:
+        """One answer per query, in order (see ``probe.resolve_one``)."""
+        missing = [q for q in queries if json.dumps(q, sort_keys=True) not in self._cache]
+        if missing:
+            answers = self.ask({"op": "resolve", "queries": missing})
+            for query, found in zip(missing, answers, strict=True):
+                self._cache[json.dumps(query, sort_keys=True)] = found
+        return [self._cache[json.dumps(q, sort_keys=True)] for q in queries]
+
+    def candidates(self, names: list[str]) -> dict[str, list[dict]]:
+        return self.ask({"op": "candidates", "names": sorted(set(names))})
+
+    def modules_with(self, members: list[str]) -> list[str]:
+        return self.ask({"op": "modules_with", "members": sorted(set(members))})
+
+    def versions(self) -> dict[str, str]:
+        return self.ask({"op": "versions"})
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            try:
+                self._process.stdin.close()
+                self._process.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self._process.kill()
+        self._stderr.close()
+
+    def __enter__(self) -> Stack:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

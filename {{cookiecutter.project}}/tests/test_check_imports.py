@@ -1,0 +1,120 @@
+"""make check-imports: verdicts come from the installed stack, and every fix resolves."""
+
+import json
+import textwrap
+
+import keras
+import pytest
+
+from stackguard import check_imports
+from stackguard.references import scan
+from stackguard.stack import Stack
+
+LEGACY = textwrap.dedent(
+    """\
+    import keras
+    import tensorflow as tf
+    from tensorflow.keras.models import Sequential
+    from tensorflow.keras.preprocessing.image import ImageDataGenerator
+    from keras.layers.core import Dense, Dropout
+    from keras.utils import np_utils
+    from keras import backend as K
+    from keras.layers import Merge
+    from tensorflow.python.keras.layers import Flatten
+    try:
+        import tomllib
+    except ModuleNotFoundError:
+        import not_installed_fallback as tomllib
+    y = np_utils.to_categorical([0, 1])
+    shape = K.int_shape(y)
+    layer = tf.keras.layers.Dense(3)
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def stack():
+    with Stack() as probe:
+        yield probe
+
+
+def findings_of(tmp_path, stack, source: str, name: str = "legacy.py") -> dict[int, list[dict]]:
+    path = tmp_path / name
+    path.write_text(source)
+    by_line: dict[int, list[dict]] = {}
+    for finding in check_imports.findings([scan(path)], stack):
+        by_line.setdefault(finding["line"], []).append(finding)
+    return by_line
+
+
+def test_each_verdict_comes_with_what_fails_why_and_the_verified_fix(tmp_path, stack):
+    found = findings_of(tmp_path, stack, LEGACY)
+    assert 1 not in found and 2 not in found  # canonical imports are not findings
+    [prefer] = found[3]
+    assert prefer["status"] == "prefer" and prefer["fix"] == "from keras.models import Sequential"
+    [legacy] = found[4]
+    assert legacy["status"] == "legacy" and "keras.utils.image_dataset_from_directory" in legacy[
+        "message"
+    ]
+    assert {f["fix"] for f in found[5]} == {
+        "from keras.layers import Dense",
+        "from keras.layers import Dropout",
+    }
+    assert "No module named 'keras.layers.core'" in found[5][0]["message"]
+    [np_utils] = found[6]
+    assert np_utils["fix"] == "from keras import utils as np_utils"
+    assert 7 not in found  # keras.backend resolves; its uses are judged one by one
+    [merge] = found[8]
+    assert merge["fix"] is None and "keras.layers.Concatenate" in merge["message"]
+    [stale] = found[9]
+    assert stale["status"] == "stale" and stale["severity"] == "error"
+    assert 11 not in found and 13 not in found  # guarded by try/except ImportError
+    assert 14 not in found  # covered by the fix of line 6
+    [int_shape] = found[15]
+    assert "keras.ops.shape" in int_shape["message"]
+    [chain] = found[16]
+    assert chain["status"] == "prefer" and chain["fix"] == "keras.layers.Dense"
+
+
+def test_no_fix_names_a_path_that_does_not_resolve(tmp_path, stack):
+    for findings in findings_of(tmp_path, stack, LEGACY).values():
+        for finding in findings:
+            if finding["fix"] and finding["fix"].startswith(("import ", "from ")):
+                exec(finding["fix"], {})  # raises if the advised import fails
+            elif finding["fix"]:
+                tf = __import__("tensorflow")
+                assert eval(finding["fix"], {"keras": keras, "tf": tf, "tensorflow": tf})
+
+
+def test_notebook_code_cells_are_checked_with_their_cell(tmp_path, stack):
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "source": ["# Old notebook\n"], "metadata": {}},
+            {"cell_type": "code", "source": ["%matplotlib inline\n", "import keras\n"]},
+            {"cell_type": "code", "source": ["from keras.utils.np_utils import to_categorical\n"]},
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path = tmp_path / "old.ipynb"
+    path.write_text(json.dumps(notebook))
+    [finding] = check_imports.findings([scan(path)], stack)
+    assert finding["where"] == f"{path}:cell_2:1:1"
+    assert finding["fix"] == "from keras.utils import to_categorical"
+
+
+def test_cli_exit_status_and_line_format(tmp_path, capsys, stack):
+    (tmp_path / "ok.py").write_text("import keras\nfrom keras import layers\n")
+    assert check_imports.main([str(tmp_path)], stack=stack) == 0
+    (tmp_path / "bad.py").write_text("from keras.engine import Layer\n")
+    (tmp_path / "py2.py").write_text('print "hello"\n')
+    assert check_imports.main([str(tmp_path)], stack=stack) == 1
+    out = capsys.readouterr().out
+    assert f"{tmp_path / 'bad.py'}:1:1: error: `keras.engine.Layer`" in out
+    assert "it resolves as `from keras import Layer`" in out
+    assert f"{tmp_path / 'py2.py'}:1:" in out and "cannot parse as Python 3" in out
+
+
+def test_the_project_itself_passes_the_check(stack, capsys):
+    assert check_imports.main(["src", "tests", "stackguard"], stack=stack) == 0, capsys.readouterr()

@@ -1,0 +1,148 @@
+"""make migrate: legacy code comes out importable and running; nothing is guessed."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stackguard import migrate
+from stackguard.stack import Stack
+
+OLD_TUTORIAL = '''\
+"""A 2019 tutorial."""
+import numpy as np
+from tensorflow.keras.utils import Sequence  # the loader base class
+from keras.models import Sequential
+from keras.layers.core import Dense, Dropout
+from keras.layers.convolutional import (
+    Conv1D,  # unused here, kept for the tutorial
+)
+from keras.optimizers import SGD
+from keras.utils import np_utils
+import keras.utils.np_utils
+import keras
+
+
+class Batches(Sequence):
+    def __init__(self):
+        super().__init__()
+
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, index):
+        x = np.ones((4, 3), np.float32) * index
+        y = keras.utils.np_utils.to_categorical([0, 1, 0, 1], 2)
+        return x, np_utils.to_categorical(y.argmax(axis=1), 2)
+
+
+def build():
+    layers = [keras.Input(shape=(3,)), Dense(8), Dropout(0.1), Dense(2, activation="softmax")]
+    model = Sequential(layers)
+    model.compile(loss="categorical_crossentropy", optimizer=SGD(lr=0.01))
+    return model
+
+
+def train(model):
+    return model.fit_generator(Batches(), nb_epoch=1, verbose=0)
+'''
+
+
+@pytest.fixture(scope="module")
+def stack():
+    with Stack() as probe:
+        yield probe
+
+
+@pytest.fixture
+def main(stack):
+    """``make migrate``'s command line, on one probe shared by the module's tests."""
+    return lambda argv: migrate.main(argv, stack=stack)
+
+
+def load(path: Path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_old_tutorial_is_migrated_keeping_comments_and_then_trains(main, tmp_path, capsys):
+    path = tmp_path / "old_tutorial.py"
+    path.write_text(OLD_TUTORIAL)
+    assert main([str(path)]) == 0
+    new = path.read_text()
+    assert "from keras.utils import Sequence  # the loader base class" in new
+    assert "from keras.layers import Dense, Dropout\n" in new
+    assert "    Conv1D,  # unused here, kept for the tutorial" not in new or "from keras.layers" in new
+    assert "from keras import utils as np_utils" in new and "import keras.utils\n" in new
+    assert "keras.utils.to_categorical([0, 1, 0, 1], 2)" in new
+    assert "SGD(learning_rate=0.01)" in new and "model.fit(Batches(), epochs=1" in new
+    out = capsys.readouterr().out
+    assert f"{path}:3: from tensorflow.keras.utils import Sequence -> from keras.utils" in out
+    module = load(path)
+    history = module.train(module.build())
+    assert np.isfinite(history.history["loss"][0])
+    assert main([str(path)]) == 0  # a second run has nothing left to do
+    assert path.read_text() == new
+
+
+def test_comments_inside_a_parenthesised_import_survive_a_module_move(main, tmp_path):
+    path = tmp_path / "paren.py"
+    path.write_text("from keras.layers.convolutional import (\n    Conv1D,  # kept\n)\n")
+    assert main([str(path)]) == 0
+    assert path.read_text() == "from keras.layers import (\n    Conv1D,  # kept\n)\n"
+
+
+def test_check_reports_without_writing(main, tmp_path, capsys):
+    path = tmp_path / "old.py"
+    path.write_text("from keras.utils.np_utils import to_categorical\n")
+    assert main(["--check", str(tmp_path)]) == 1
+    assert path.read_text() == "from keras.utils.np_utils import to_categorical\n"
+    assert "-> from keras.utils import to_categorical" in capsys.readouterr().out
+
+
+def test_working_tf_keras_legacy_members_are_kept_and_reported(main, tmp_path, capsys):
+    source = (
+        "from tensorflow.keras.preprocessing.image import ImageDataGenerator\n"
+        "import tensorflow.keras.backend as K\n"
+        "shape = K.int_shape(K.zeros((2, 3)))\n"
+    )
+    path = tmp_path / "augment.py"
+    path.write_text(source)
+    assert main([str(path)]) == 1
+    assert path.read_text() == source  # rewriting to plain keras would break them
+    out = capsys.readouterr().out
+    assert f"{path}:1: legacy:" in out and "keras.utils.image_dataset_from_directory" in out
+    assert load(path).shape == (2, 3)
+
+
+def test_names_without_a_successor_are_reported_not_guessed(main, tmp_path, capsys):
+    source = "from keras.layers import Merge\nimport keras\nkeras.backend.get_session()\n"
+    path = tmp_path / "keras1.py"
+    path.write_text(source)
+    assert main([str(path)]) == 1
+    assert path.read_text() == source
+    out = capsys.readouterr().out
+    assert f"{path}:1: `keras.layers.Merge`" in out and "keras.layers.Concatenate" in out
+    assert f"{path}:3: `keras.backend.get_session` fails" in out
+
+
+def test_fit_arguments_that_belong_to_the_pydataset_are_reported(main, tmp_path, capsys):
+    source = "def train(model, data):\n    model.fit_generator(data, workers=4, nb_epoch=2)\n"
+    path = tmp_path / "workers.py"
+    path.write_text(source)
+    assert main([str(path)]) == 1
+    assert path.read_text() == source.replace("fit_generator", "fit").replace("nb_epoch", "epochs")
+    assert "super().__init__(workers=...)" in capsys.readouterr().out
+
+
+def test_unparsable_files_are_reported_and_left_untouched(main, tmp_path, capsys):
+    path = tmp_path / "python2.py"
+    path.write_text('from tensorflow.keras import layers\nprint "hello"\n')
+    assert main([str(path)]) == 1
+    assert path.read_text() == 'from tensorflow.keras import layers\nprint "hello"\n'
+    assert f"{path}:1: cannot parse as Python 3" in capsys.readouterr().out
