@@ -20,15 +20,14 @@ ANSWERS = {
 }
 OFFERED_PYTHONS = json.loads(r'{{ cookiecutter._keras_version | tojson }}')
 
-# Top-level modules the baked project imports, directly or through TensorFlow and Keras.
-# A package with one of these names shadows it: `import keras` finds the project instead,
-# which is how "cannot import name 'Sequential'" starts.
-IMPORTED_MODULES = {
-    "keras", "tensorflow", "tf_keras", "numpy", "absl", "google", "h5py", "ml_dtypes",
-    "optree", "rich", "namex", "grpc", "wrapt", "gast", "opt_einsum", "flatbuffers",
-    "termcolor", "astunparse", "requests", "packaging", "six", "typing_extensions",
-    "setuptools", "pip", "pytest", "libcst",
-}  # fmt: skip
+# {top-level module: [distributions installing it]} for every distribution the shipped
+# locks pin, over every offered Python: generated from the locks by `make locks`
+# (scripts/stack_modules.py), never edited by hand. A package with one of these names
+# shadows the module: `import keras` finds the project instead, which is how "cannot
+# import name 'Sequential'" starts.
+STACK_MODULES = json.loads(r'{{ cookiecutter._stack_modules | tojson }}')
+# The project's own tool folder, at its root and importable from there as `stackguard`.
+TOOL_FOLDER = "stackguard"
 
 # PEP 508 distribution name (https://packaging.python.org/en/latest/specifications/name-normalization/)
 DISTRIBUTION_NAME = re.compile(r"^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$")
@@ -53,12 +52,21 @@ def problem(answers: dict) -> str | None:
         )
     if keyword.iskeyword(package) or keyword.issoftkeyword(package):
         return f"package {package!r} is a Python keyword: choose another name (e.g. '{package}_project')."
-    if package in IMPORTED_MODULES or package in sys.stdlib_module_names:
-        kind = "the standard library" if package in sys.stdlib_module_names else "the project's stack"
+    if package in sys.stdlib_module_names or package in STACK_MODULES:
+        if package in sys.stdlib_module_names:
+            whose = "of the standard library"
+        else:
+            whose = f"of the project's stack (installed by {', '.join(STACK_MODULES[package])})"
         return (
-            f"package {package!r} would shadow the module {package!r} of {kind}: `import "
+            f"package {package!r} would shadow the module {package!r} {whose}: `import "
             f"{package}` would find your package instead (how \"cannot import name "
             f"'Sequential'\" starts). Choose another name, e.g. '{package}_project'."
+        )
+    if package == TOOL_FOLDER:
+        return (
+            f"package {package!r} would shadow the project's own tool folder {TOOL_FOLDER}/ "
+            f"(importable as `{TOOL_FOLDER}` from the project's root, where make runs it). "
+            f"Choose another name, e.g. '{package}_project'."
         )
     if not EMAIL.match(answers["author_email"]):
         return f"author_email {answers['author_email']!r} is not an email address (name@example.com)."

@@ -5,7 +5,8 @@ the baked ``requirements/*.in`` sit beside no locks), seeds it with the currentl
 locks so that unchanged pins are kept, runs the baked project's own ``make lock`` (or
 ``make upgrade``) with a pip-tools venv of that Python, and copies the resulting
 ``cpu.txt``, ``cuda.txt`` and ``dev.txt`` back to
-``{{cookiecutter.project}}/requirements/py<version>/``.
+``{{cookiecutter.project}}/requirements/py<version>/``. Then regenerates cookiecutter.json's
+``_stack_modules`` from the new locks of those Pythons (scripts/stack_modules.py).
 
 Usage: ``python scripts/relock.py [--upgrade] [--python 3.12 ...] [--variant dev ...] [--jobs N]``
 (``make locks`` at the template root). Needs ``python3.X`` for each version on PATH, or
@@ -25,6 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from cookiecutter.main import cookiecutter
+
+import stack_modules
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PROJECT = ROOT / "{{cookiecutter.project}}"
@@ -118,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             ]
             for job in jobs:
                 print(f"locked Python {job.result()}", flush=True)
+    stack_modules.update(versions)
     return 0
 
 
