@@ -10,13 +10,14 @@ import pytest
 import yaml
 from conftest import COOKIECUTTER_JSON, LOCKS, project_files
 
-PACKAGE_FILES = [
-    "__init__", "benchmark", "data", "demo_data", "doctor", "fix_imports", "model", "pipeline",
-    "smoke", "train",
+PACKAGE_FILES = ["__init__", "benchmark", "data", "demo_data", "model", "pipeline", "train"]
+GUARD_FILES = [
+    "__init__", "advice", "bench", "check_imports", "doctor", "locks", "migrate", "probe", "references",
+    "smoke", "stack", "verdicts",
 ]  # fmt: skip
 TEST_FILES = [
-    "conftest", "test_data", "test_doctor", "test_fix_imports", "test_import_lint", "test_model",
-    "test_pipeline", "test_smoke", "test_train",
+    "conftest", "test_check_imports", "test_data", "test_doctor", "test_import_lint",
+    "test_migrate", "test_model", "test_pipeline", "test_smoke", "test_train",
 ]  # fmt: skip
 CI_FILES = {
     "github": {".github/workflows/ci.yml", ".github/dependabot.yml"},
@@ -37,6 +38,7 @@ def expected_files(package: str = "keras_project", ci: str = "github") -> set[st
         *(f"requirements/{name}.in" for name in ("cpu", "cuda", "dev")),
         *(f"requirements/{lock}" for lock in LOCKS),
         *(f"src/{package}/{name}.py" for name in PACKAGE_FILES),
+        *(f"stackguard/{name}.py" for name in GUARD_FILES),
         *(f"tests/{name}.py" for name in TEST_FILES),
         *CI_FILES[ci],
     }
@@ -136,7 +138,6 @@ def test_hostile_free_text_answers_give_valid_files(bake):
         ({"package": "class"}, "package 'class' is a Python keyword"),
         ({"package": "keras"}, "package 'keras' would shadow the module 'keras'"),
         ({"package": "tensorflow"}, "package 'tensorflow' would shadow the module 'tensorflow'"),
-        ({"package": "tf_keras"}, "package 'tf_keras' would shadow the module 'tf_keras'"),
         ({"package": "numpy"}, "package 'numpy' would shadow the module 'numpy'"),
         ({"package": "json"}, "package 'json' would shadow the module 'json' of the standard"),
         ({"author_email": "nobody"}, "author_email 'nobody' is not an email address"),

@@ -32,17 +32,24 @@ def read_scans(paths: list[Path]) -> tuple[list[Scan], list[dict]]:
         try:
             scans.append(scan(path))
         except SyntaxError as error:
-            where = f"{path}:{error.lineno or 1}:{error.offset or 1}"
             problems.append(
-                {"where": where, "severity": "error",
-                 "message": f"cannot parse as Python 3 ({error.msg}); left unchecked"}  # fmt: skip
+                problem(
+                    path,
+                    error.lineno or 1,
+                    error.offset or 1,
+                    f"cannot parse as Python 3 ({error.msg}); left unchecked",
+                )  # fmt: skip
             )
         except (OSError, UnicodeDecodeError, ValueError) as error:
-            problems.append(
-                {"where": f"{path}:1:1", "severity": "error",
-                 "message": f"cannot read ({type(error).__name__}: {error})"}  # fmt: skip
-            )
+            problems.append(problem(path, 1, 1, f"cannot read ({type(error).__name__}: {error})"))
     return scans, problems
+
+
+def problem(path: Path, line: int, col: int, message: str) -> dict:
+    return {
+        "where": f"{path}:{line}:{col}", "path": str(path), "line": line, "severity": "error",
+        "status": "unreadable", "message": message, "statement": None, "fix": None,
+    }  # fmt: skip
 
 
 def findings(scans: list[Scan], stack: Stack) -> list[dict]:

@@ -31,8 +31,8 @@ would change; files that do not parse (Python 2) are reported and left untouched
 from __future__ import annotations
 
 import argparse
-import contextlib
 import ast
+import contextlib
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -46,13 +46,24 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from .advice import KEYWORD_RENAMES
 from .references import CallRef, Scan, python_files, scan_source
 from .stack import Stack, StackError
-from .verdicts import Judge, Verdict, describe, express, family, statement_of, tier_of
+from .verdicts import Judge, Verdict, describe, family, tier_of
 
-GENERATOR_METHODS = {"fit_generator": "fit", "evaluate_generator": "evaluate", "predict_generator": "predict"}
+GENERATOR_METHODS = {
+    "fit_generator": "fit",
+    "evaluate_generator": "evaluate",
+    "predict_generator": "predict",
+}
 PYDATASET_KEYWORDS = ("workers", "use_multiprocessing", "max_queue_size")
 # Keyword arguments of Keras 2's fit/fit_generator that a plain `.fit(...)` of another
 # library would not have: only these are judged on method calls (receivers are untyped).
-KERAS2_METHOD_KEYWORDS = (*PYDATASET_KEYWORDS, "nb_epoch", "samples_per_epoch", "nb_val_samples", "pickle_safe", "generator")
+KERAS2_METHOD_KEYWORDS = (
+    *PYDATASET_KEYWORDS,
+    "nb_epoch",
+    "samples_per_epoch",
+    "nb_val_samples",
+    "pickle_safe",
+    "generator",
+)
 AUTO_KEYWORDS = {"lr": "learning_rate", "nb_epoch": "epochs"}
 
 
@@ -75,7 +86,12 @@ class Plan:
 
 def applies(verdict: Verdict) -> bool:
     """Whether a verdict's fix may be written: verified, and safe for working code."""
-    if verdict.new is None or verdict.covered and verdict.ref.kind == "chain" or verdict.ref.guarded:
+    if (
+        verdict.new is None
+        or verdict.covered
+        and verdict.ref.kind == "chain"
+        or verdict.ref.guarded
+    ):
         return False
     tier = tier_of(verdict.new)
     if tier == "tf.compat.v1" or (verdict.ref.kind == "chain" and tier != "keras"):
@@ -102,7 +118,11 @@ def plan_imports(plan: Plan, verdicts: list[Verdict], versions: dict[str, str]) 
         statements: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
         for verdict in group:
             ref = verdict.ref
-            new = verdict.new if applies(verdict) else (ref.bound_path if ref.kind == "from" else ref.path)
+            new = (
+                verdict.new
+                if applies(verdict)
+                else (ref.bound_path if ref.kind == "from" else ref.path)
+            )
             if ref.kind == "import":
                 statements.setdefault(("import", ""), []).append((new, ref.asname))
                 bindings[ref.binding] = new if ref.asname else new.split(".")[0]
@@ -113,7 +133,9 @@ def plan_imports(plan: Plan, verdicts: list[Verdict], versions: dict[str, str]) 
                 (name, alias)
             )
             bindings[ref.binding] = new
-        plan.imports[number] = [(kind, module, names) for (kind, module), names in statements.items()]
+        plan.imports[number] = [
+            (kind, module, names) for (kind, module), names in statements.items()
+        ]
         lines = [render(kind, module, names) for kind, module, names in plan.imports[number]]
         plan.rewrites.append((first.line, plan.scan.statements[number], "; ".join(lines)))
     return bindings
@@ -124,28 +146,56 @@ def render(kind: str, module: str, names: list[tuple[str, str | None]]) -> str:
     return f"import {listed}" if kind == "import" else f"from {module} import {listed}"
 
 
+def spell(new: str, root: str, bindings: dict[str, str]) -> tuple[str | None, bool]:
+    """Write the dotted path ``new`` through a name the file binds to it (or to a prefix).
+
+    Prefers the most specific binding, then the chain's own ``root``. Returns ``(text,
+    needs_import_keras)``, or ``(None, False)`` when no name can reach it: the name ``keras``
+    is bound to something else (``from tensorflow import keras`` kept as legacy).
+    """
+    reaching = [
+        (len(path), name == root, name)
+        for name, path in bindings.items()
+        if new == path or new.startswith(path + ".")
+    ]
+    if reaching:
+        _, _, name = max(reaching)
+        return name + new[len(bindings[name]) :], False
+    if new.split(".")[0] == "keras" and bindings.get("keras", "keras") == "keras":
+        return new, "keras" not in bindings
+    return None, False
+
+
 def plan_chains(plan: Plan, verdicts: list[Verdict], bindings: dict[str, str]) -> None:
     for verdict in verdicts:
         ref = verdict.ref
         if ref.kind != "chain" or not applies(verdict):
             continue
-        root_path = bindings.get(ref.root)
-        text = express(ref, verdict.new) if root_path == ref.path[: len(root_path or "")] else verdict.new
-        top = text.split(".")[0]
-        if top != ref.root:
-            if top != "keras" or bindings.get("keras", "keras") != "keras":
-                plan.manual.append(
-                    (ref.line, f"`{ref.text}`: use `{verdict.new}` (not rewritten: the name `{top}` is bound to something else here)")
+        text, needs_keras = spell(verdict.new, ref.root, bindings)
+        if text is None and verdict.status == "prefer":
+            continue  # works as it is; its import's legacy finding says why it stays
+        if text is None:
+            plan.manual.append(
+                (
+                    ref.line,
+                    f"`{ref.text}`: use `{verdict.new}` (not rewritten: the name "
+                    f"`{verdict.new.split('.')[0]}` is bound to something else here)",
                 )
-                continue
-            plan.needs_keras = plan.needs_keras or "keras" not in bindings
+            )
+            continue
+        if text == ref.text:
+            continue  # already right once its import is rewritten
+        plan.needs_keras = plan.needs_keras or needs_keras
         plan.chains[(ref.line, ref.col)] = text
         plan.rewrites.append((ref.line, ref.text, text))
 
 
 def plan_calls(plan: Plan, stack: Stack, judged: dict[str, Verdict]) -> None:
     """Keyword and method fixes, each checked against the installed signatures."""
-    model = {name: stack.resolve([{"kind": "chain", "path": f"keras.Model.{name}"}])[0] for name in ("fit", "evaluate", "predict", *GENERATOR_METHODS)}
+    model = {
+        name: stack.resolve([{"kind": "chain", "path": f"keras.Model.{name}"}])[0]
+        for name in ("fit", "evaluate", "predict", *GENERATOR_METHODS)
+    }
     (pydataset,) = stack.resolve([{"kind": "chain", "path": "keras.utils.PyDataset"}])
     for call in plan.scan.calls:
         if call.method is not None:
@@ -166,29 +216,53 @@ def plan_method(plan: Plan, call: CallRef, model: dict, pydataset: dict) -> None
     if not accepted:
         return
     for keyword in call.keywords:
-        if keyword.name in accepted or (method not in GENERATOR_METHODS and keyword.name not in KERAS2_METHOD_KEYWORDS):
+        if keyword.name in accepted or (
+            method not in GENERATOR_METHODS and keyword.name not in KERAS2_METHOD_KEYWORDS
+        ):
             continue
-        new = AUTO_KEYWORDS.get(keyword.name) or ("x" if keyword.name == "generator" and method in GENERATOR_METHODS else None)
+        new = AUTO_KEYWORDS.get(keyword.name) or (
+            "x" if keyword.name == "generator" and method in GENERATOR_METHODS else None
+        )
         if new and new in accepted:
             plan.keywords[(keyword.line, keyword.col)] = new
             plan.rewrites.append((keyword.line, f"{keyword.name}=", f"{new}="))
-        elif keyword.name in PYDATASET_KEYWORDS and keyword.name in (pydataset.get("keywords") or ()):
+        elif keyword.name in PYDATASET_KEYWORDS and keyword.name in (
+            pydataset.get("keywords") or ()
+        ):
             plan.manual.append(
-                (keyword.line, f"`{target}(..., {keyword.name}=...)`: Keras 3's `Model.{target}` has no `{keyword.name}`; pass it to your PyDataset's `super().__init__({keyword.name}=...)` (keras.utils.PyDataset)")
+                (
+                    keyword.line,
+                    f"`{target}(..., {keyword.name}=...)`: Keras 3's `Model.{target}` has no "
+                    f"`{keyword.name}`; pass it to your PyDataset's "
+                    f"`super().__init__({keyword.name}=...)` (keras.utils.PyDataset)",
+                )
             )
         else:
             hint = KEYWORD_RENAMES.get(keyword.name)
             extra = f"; the Keras 3 argument is `{hint}`" if hint in accepted else ""
             if keyword.name in ("samples_per_epoch", "nb_val_samples") and hint in accepted:
                 extra += " (counted in batches, not samples)"
-            plan.manual.append((keyword.line, f"`{target}(..., {keyword.name}=...)`: Keras 3's `Model.{target}` does not accept `{keyword.name}`{extra}"))
+            plan.manual.append(
+                (
+                    keyword.line,
+                    f"`{target}(..., {keyword.name}=...)`: Keras 3's `Model.{target}` does not "
+                    f"accept `{keyword.name}`{extra}",
+                )
+            )
 
 
 def plan_constructor(plan: Plan, stack: Stack, call: CallRef, judged: dict[str, Verdict]) -> None:
     verdict = judged.get(call.callee)
-    path = verdict.new if verdict is not None and verdict.status == "fails" and verdict.new else call.callee
+    path = (
+        verdict.new
+        if verdict is not None and verdict.status == "fails" and verdict.new
+        else call.callee
+    )
     (answer,) = stack.resolve([{"kind": "chain", "path": path}])
-    accepted = answer.get("keywords") if answer.get("ok") and answer.get("keras_base") else None
+    # Layers and optimizers only: keras.Model dispatches through __new__ (functional models
+    # take inputs=/outputs= that Model.__init__'s signature does not show).
+    judged_kinds = ("layer", "optimizer")
+    accepted = answer.get("keywords") if answer.get("keras_base") in judged_kinds else None
     if accepted is None:
         return
     for keyword in call.keywords:
@@ -201,7 +275,11 @@ def plan_constructor(plan: Plan, stack: Stack, call: CallRef, judged: dict[str, 
             continue
         hint = f"; the Keras 3 argument is `{new}`" if new in accepted else ""
         plan.manual.append(
-            (keyword.line, f"`{call.text}(..., {keyword.name}=...)`: `{path}` does not accept `{keyword.name}` (it raises at construction){hint}")
+            (
+                keyword.line,
+                f"`{call.text}(..., {keyword.name}=...)`: `{path}` does not accept "
+                f"`{keyword.name}` (it raises at construction){hint}",
+            )
         )
 
 
@@ -293,7 +371,9 @@ def failing_targets(verdicts: list[Verdict]) -> set[str]:
     return {v.ref.target for v in verdicts if v.status == "fails" and v.ref.kind != "chain"}
 
 
-def migrate_file(path: Path, stack: Stack, judge: Judge, versions: dict[str, str], check: bool) -> tuple[Plan | None, str]:
+def migrate_file(
+    path: Path, stack: Stack, judge: Judge, versions: dict[str, str], check: bool
+) -> tuple[Plan | None, str]:
     """Plan, apply and verify one file; returns (plan, new source)."""
     source = path.read_text(encoding="utf-8")
     scan_ = scan_source(source, path)
@@ -305,14 +385,25 @@ def migrate_file(path: Path, stack: Stack, judge: Judge, versions: dict[str, str
     judged.update({v.ref.path: v for v in verdicts if v.ref.kind == "chain"})
     plan_calls(plan, stack, judged)
     for verdict in verdicts:
-        if applies(verdict) and verdict.status != "fails" or verdict.covered and verdict.status != "legacy":
+        if (
+            applies(verdict)
+            and verdict.status != "fails"
+            or verdict.covered
+            and verdict.status != "legacy"
+        ):
             continue
         described = describe(verdict, versions)
         if described is None:
             continue
         if applies(verdict) and verdict.status == "fails":
             if family(verdict.new) == "tf.keras":
-                plan.manual.append((verdict.ref.line, f"`{verdict.ref.text}`: now through the tf.keras compatibility surface (legacy); {verdict.advice or 'move to a keras path when you can'}"))
+                plan.manual.append(
+                    (
+                        verdict.ref.line,
+                        f"`{verdict.ref.text}`: now through the tf.keras compatibility surface "
+                        f"(legacy); {verdict.advice or 'move to a keras path when you can'}",
+                    )
+                )
             continue
         plan.manual.append((verdict.ref.line, described[1]))
     if not plan.rewrites:
@@ -323,7 +414,14 @@ def migrate_file(path: Path, stack: Stack, judge: Judge, versions: dict[str, str
     after = judge.judge([new_scan])[new_scan]
     broken = failing_targets(after) - failing_targets(verdicts)
     if broken:
-        plan.manual.append((1, "rewrite not verified (it would make " + ", ".join(sorted(broken)) + " fail); file left untouched"))
+        plan.manual.append(
+            (
+                1,
+                "rewrite not verified (it would make "
+                + ", ".join(sorted(broken))
+                + " fail); file left untouched",
+            )
+        )
         plan.rewrites.clear()
         return plan, source
     return plan, new_source
@@ -331,8 +429,12 @@ def migrate_file(path: Path, stack: Stack, judge: Judge, versions: dict[str, str
 
 def main(argv: list[str] | None = None, stack: Stack | None = None) -> int:
     """The command line; ``stack`` reuses a running probe (tests), else one is started."""
-    parser = argparse.ArgumentParser(description="Migrate legacy Keras code to the installed stack.")
-    parser.add_argument("paths", nargs="*", default=["src", "tests"], help="Python files or folders")
+    parser = argparse.ArgumentParser(
+        description="Migrate legacy Keras code to the installed stack."
+    )
+    parser.add_argument(
+        "paths", nargs="*", default=["src", "tests"], help="Python files or folders"
+    )
     parser.add_argument("--check", action="store_true", help="report only; write nothing")
     args = parser.parse_args(argv)
     files = python_files(args.paths, suffixes=(".py",))
@@ -345,7 +447,10 @@ def main(argv: list[str] | None = None, stack: Stack | None = None) -> int:
                     plan, new_source = migrate_file(path, stack, judge, versions, args.check)
                 except (SyntaxError, cst.ParserSyntaxError, UnicodeDecodeError, OSError) as error:
                     first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-                    print(f"{path}:1: cannot parse as Python 3 ({type(error).__name__}: {first}); left untouched")
+                    print(
+                        f"{path}:1: cannot parse as Python 3 ({type(error).__name__}: {first}); "
+                        "left untouched"
+                    )
                     unparsable += 1
                     continue
                 for line, old, new in sorted(plan.rewrites):
@@ -361,7 +466,10 @@ def main(argv: list[str] | None = None, stack: Stack | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     verb = "would rewrite" if args.check else "rewrote"
-    print(f"migrate: {verb} {changed} file(s); {manual} manual fix(es) left; {unparsable} file(s) could not be parsed")
+    print(
+        f"migrate: {verb} {changed} file(s); {manual} manual fix(es) left; "
+        f"{unparsable} file(s) could not be parsed"
+    )
     return 1 if (args.check and changed) or manual or unparsable else 0
 
 

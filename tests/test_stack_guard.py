@@ -1,0 +1,266 @@
+"""Slow tier: the stack guard on the installed baked project, real processes, no mocks.
+
+The legacy corpus (``tests/legacy_corpus/``: scripts in the style of 2017-2022 Keras and
+tf.keras tutorials, written for this suite) goes through ``make check-imports`` and
+``make migrate``. The expected verdicts do not come from the tool: an oracle executes every
+import statement of the corpus, one by one, in the project's venv.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shutil
+import subprocess
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, make
+
+pytestmark = pytest.mark.slow
+CORPUS = ROOT / "tests" / "legacy_corpus"
+# Import roots that are never canonical Keras 3, even when they resolve.
+NON_CANONICAL = re.compile(
+    r"^(tensorflow\.keras|tensorflow\.python\.keras|tf_keras|keras\.api|keras\.src)(\.|$)"
+    r"|^keras\.(\w+\.)*legacy(\.|$)"
+)
+ORACLE = r"""
+import json, sys, warnings
+warnings.simplefilter("ignore")
+import tensorflow, keras
+results = []
+for statement in json.load(sys.stdin):
+    try:
+        exec(statement, {})
+        results.append(None)
+    except BaseException as error:
+        results.append(f"{type(error).__name__}: {error}")
+print("ORACLE " + json.dumps(results))
+"""
+
+
+def import_statements(path: Path) -> list[tuple[int, str, str, bool]]:
+    """``(line, source, module path, guarded)`` of every absolute import in a file."""
+    source = path.read_text()
+    tree = ast.parse(source)
+    guarded = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and node.handlers:
+            for part in [*node.body, *(h for handler in node.handlers for h in handler.body)]:
+                guarded.update(id(n) for n in ast.walk(part))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            module = node.names[0].name
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module != "__future__":
+            module = node.module
+            if module == "tensorflow" and any(alias.name == "keras" for alias in node.names):
+                module = "tensorflow.keras"
+        else:
+            continue
+        text = ast.get_source_segment(source, node)
+        found.append((node.lineno, text, module, id(node) in guarded))
+    return found
+
+
+def run_oracle(project: Path, statements: list[str]) -> list[str | None]:
+    result = subprocess.run(
+        [str(project / ".venv" / "bin" / "python"), "-c", ORACLE],
+        input=json.dumps(statements),
+        capture_output=True,
+        text=True,
+        cwd=project,
+        timeout=600,
+    )
+    line = next(x for x in result.stdout.splitlines() if x.startswith("ORACLE "))
+    return json.loads(line.removeprefix("ORACLE "))
+
+
+def parses(path: Path) -> bool:
+    try:
+        ast.parse(path.read_text())
+    except SyntaxError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def corpus(train_project, tmp_path_factory) -> dict:
+    """The corpus before and after ``make migrate``, with the oracle's verdicts on both."""
+    before = tmp_path_factory.mktemp("corpus") / "before"
+    shutil.copytree(CORPUS, before)
+    after = before.parent / "after"
+    shutil.copytree(CORPUS, after)
+    check = make(train_project, "check-imports", f"PATHS={before}", "ARGS=--json", check=False)
+    assert check.returncode != 0, check.stdout[-3000:] + check.stderr
+    findings = json.loads(check.stdout[check.stdout.index("[") :])
+    migrated = make(train_project, "migrate", f"PATHS={after}", check=False)
+    assert migrated.returncode != 0, migrated.stdout[-3000:] + migrated.stderr
+    files = sorted(p.name for p in before.glob("*.py") if parses(p))
+    statements = {name: import_statements(before / name) for name in files}
+    statements_after = {name: import_statements(after / name) for name in files}
+    flat = [s[1] for name in files for s in statements[name]]
+    flat_after = [s[1] for name in files for s in statements_after[name]]
+    verdicts = run_oracle(train_project, flat + flat_after)
+    oracle = dict(zip(flat, verdicts[: len(flat)], strict=True))
+    oracle_after = dict(zip(flat_after, verdicts[len(flat) :], strict=True))
+    return {
+        "before": before, "after": after, "files": files, "findings": findings,
+        "migrate_out": migrated.stdout, "statements": statements,
+        "statements_after": statements_after, "oracle": oracle, "oracle_after": oracle_after,
+    }  # fmt: skip
+
+
+def test_the_corpus_is_large_enough_and_varied():
+    scripts = [p for p in CORPUS.glob("*.py") if parses(p)]
+    assert len(scripts) >= 30
+    assert len(list(CORPUS.glob("*.ipynb"))) >= 2
+    assert any(not parses(p) for p in CORPUS.glob("*.py"))  # Python 2 files too
+
+
+def test_check_recall_every_failing_or_non_canonical_import_is_a_finding(corpus):
+    lines = {(Path(f["path"]).name, f["line"]) for f in corpus["findings"]}
+    missed = []
+    for name in corpus["files"]:
+        for line, text, module, guarded in corpus["statements"][name]:
+            fails = corpus["oracle"][text] is not None
+            if (fails and not guarded) or NON_CANONICAL.search(module):
+                if (name, line) not in lines:
+                    missed.append(f"{name}:{line}: {text} ({corpus['oracle'][text]})")
+    assert not missed, "\n".join(missed)
+
+
+def test_check_has_no_false_positive_on_working_canonical_imports(corpus):
+    import_lines = {
+        (name, line): (text, module)
+        for name in corpus["files"]
+        for line, text, module, _ in corpus["statements"][name]
+    }
+    wrong = []
+    for finding in corpus["findings"]:
+        key = (Path(finding["path"]).name, finding["line"])
+        if key in import_lines:
+            text, module = import_lines[key]
+            if corpus["oracle"][text] is None and not NON_CANONICAL.search(module):
+                wrong.append(f"{key}: {text}: {finding['message']}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_check_covers_notebook_cells_and_python_2_files(corpus):
+    wheres = [f["where"] for f in corpus["findings"]]
+    assert any(".ipynb:cell_" in where for where in wheres)
+    messages = [f["message"] for f in corpus["findings"]]
+    assert sum("cannot parse as Python 3" in m for m in messages) == sum(
+        not parses(p) for p in CORPUS.glob("*.py")
+    )
+
+
+def test_migrate_output_parses_and_no_working_import_becomes_failing(corpus):
+    for name in corpus["files"]:
+        assert parses(corpus["after"] / name), name
+        for _, text, _, _ in corpus["statements_after"][name]:
+            if corpus["oracle_after"][text] is not None:
+                assert corpus["oracle"].get(text) is not None, (
+                    f"{name}: migrate wrote `{text}`, which fails: {corpus['oracle_after'][text]}"
+                )
+    for path in corpus["before"].glob("*.py"):
+        if not parses(path):  # Python 2: reported and left untouched
+            assert (corpus["after"] / path.name).read_text() == path.read_text()
+            assert f"{corpus['after'] / path.name}:1: cannot parse" in corpus["migrate_out"]
+
+
+def test_migrate_rewrites_or_reports_every_failing_import(corpus):
+    out = corpus["migrate_out"]
+    silent = []
+    for name in corpus["files"]:
+        after_text = (corpus["after"] / name).read_text()
+        for line, text, _, guarded in corpus["statements"][name]:
+            if corpus["oracle"][text] is None or guarded:
+                continue
+            rewritten = text not in after_text
+            reported = f"{corpus['after'] / name}:{line}: " in out
+            if not (rewritten or reported):
+                silent.append(f"{name}:{line}: {text}")
+    assert not silent, "\n".join(silent)
+
+
+def test_migrated_scripts_without_manual_findings_import_and_build(corpus, train_project):
+    manual = {
+        Path(line.split(":", 1)[0]).name
+        for line in corpus["migrate_out"].splitlines()
+        if re.match(r"^/\S+\.py:\d+: ", line) and " -> " not in line
+    }
+    clean = [name for name in corpus["files"] if name not in manual]
+    assert len(clean) >= 10, clean
+    program = textwrap.dedent(
+        """
+        import importlib.util, json, sys, numpy as np, keras
+        results = {}
+        for path in sys.argv[1:]:
+            try:
+                spec = importlib.util.spec_from_file_location("m", path)
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                model = module.build_model()
+                assert isinstance(model, keras.Model), type(model)
+                x = [np.zeros((1, *i.shape[1:]), i.dtype) for i in model.inputs]
+                model(x if len(x) > 1 else x[0])
+                results[path] = None
+            except BaseException as error:
+                results[path] = f"{type(error).__name__}: {error}"
+        print("BUILD " + json.dumps(results))
+        """
+    )
+    result = subprocess.run(
+        [str(train_project / ".venv" / "bin" / "python"), "-c", program]
+        + [str(corpus["after"] / name) for name in clean],
+        capture_output=True, text=True, cwd=corpus["after"], timeout=900,
+    )  # fmt: skip
+    line = next(x for x in result.stdout.splitlines() if x.startswith("BUILD "))
+    failures = {k: v for k, v in json.loads(line.removeprefix("BUILD ")).items() if v}
+    assert not failures, failures
+
+
+def test_doctor_and_smoke_locate_an_import_failure_from_the_package_init(train_project):
+    """``__init__.py`` re-exports the model; a local keras.py breaks ``import keras``."""
+    package = next((train_project / "src").iterdir()).name
+    init = train_project / "src" / package / "__init__.py"
+    original = init.read_text()
+    init.write_text(original + "\nfrom .model import build_model  # noqa: E402, F401\n")
+    shadow = train_project / "keras.py"
+    shadow.write_text("raise ImportError('this keras.py is not Keras')\n")
+    try:
+        doctor = make(train_project, "doctor", check=False)
+        smoke = make(train_project, "smoke", check=False)
+    finally:
+        init.write_text(original)
+        shadow.unlink()
+    assert doctor.returncode != 0
+    assert f"FAIL shadowing: {shadow} shadows the installed 'keras'" in doctor.stdout
+    assert smoke.returncode != 0 and "Traceback" not in smoke.stdout + smoke.stderr
+    [line] = [x for x in smoke.stdout.splitlines() if x.startswith(f"FAIL import {package}:")]
+    assert "ImportError: this keras.py is not Keras" in line
+    assert f"src/{package}/__init__.py:" in line and "from .model import build_model" in line
+    assert "keras.py:1: raise ImportError" in line
+    assert "doctor:" in smoke.stdout and "FAIL shadowing:" in smoke.stdout
+
+
+def test_the_stack_guard_does_not_ship_in_the_wheel(train_project, tmp_path):
+    package = next((train_project / "src").iterdir()).name
+    subprocess.run(
+        [str(train_project / ".venv" / "bin" / "python"), "-m", "pip", "wheel", "--quiet",
+         "--no-deps", "--no-build-isolation", "--wheel-dir", str(tmp_path), str(train_project)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    [wheel] = tmp_path.glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert f"{package}/model.py" in names and f"{package}/train.py" in names
+    assert not [n for n in names if n.startswith(("stackguard", "tests"))], names
+
+
+def test_make_bench_guard_prints_the_ratio(train_project):
+    out = make(train_project, "bench-guard", "ARGS=--repeat 1").stdout
+    assert re.search(r"^ratio check-imports / bare import: \d+\.\d\d$", out, re.MULTILINE), out
