@@ -100,7 +100,7 @@ def test_pre_commit_hooks_are_local_and_use_locked_tools(github_project):
     hooks = {hook["id"]: hook for hook in config["repos"][0]["hooks"]}
     assert {
         "ruff-check", "ruff-format", "end-of-file-fixer", "trailing-whitespace", "check-yaml",
-        "check-toml", "check-merge-conflict", "check-added-large-files", "smoke",
+        "check-toml", "check-merge-conflict", "check-added-large-files", "check-imports", "smoke",
     } == set(hooks)  # fmt: skip
     dev_lock = (github_project / "requirements" / "dev.txt").read_text()
     for name in ("ruff", "pre-commit-hooks", "pre-commit"):
@@ -108,7 +108,9 @@ def test_pre_commit_hooks_are_local_and_use_locked_tools(github_project):
     for hook in hooks.values():
         assert hook["language"] == "system"
         assert "rev" not in hook and "additional_dependencies" not in hook
-    assert hooks["smoke"]["files"] == r"^(src/|tests/|requirements/|pyproject\.toml$)"
+    assert hooks["smoke"]["files"] == r"^(src/|stackguard/|tests/|requirements/|pyproject\.toml$)"
+    assert hooks["check-imports"]["types_or"] == ["python", "jupyter"]
+    assert hooks["check-imports"].get("pass_filenames", True)  # the changed files only
 
 
 def test_smoke_hook_without_a_venv_fails_with_one_line_naming_the_fix(github_project):
@@ -122,3 +124,19 @@ def test_smoke_hook_without_a_venv_fails_with_one_line_naming_the_fix(github_pro
     assert (result.stdout + result.stderr).splitlines() == [
         "error: .venv not found: run make install"
     ]
+
+
+def test_every_job_that_installs_caches_uv_keyed_on_the_locks(github_project, gitlab_project):
+    workflow = yaml.safe_load((github_project / ".github" / "workflows" / "ci.yml").read_text())
+    for name, job in workflow["jobs"].items():
+        steps = job["steps"]
+        if not any(step.get("run") == "make install" for step in steps):
+            continue
+        caches = [s for s in steps if s.get("uses", "").startswith("actions/cache@")]
+        assert caches, f"job {name} installs without a uv cache"
+        assert caches[0]["with"]["path"] == "~/.cache/uv"
+        assert "hashFiles('.python-version', 'requirements/*.txt')" in caches[0]["with"]["key"]
+    gitlab = yaml.safe_load((gitlab_project / ".gitlab-ci.yml").read_text())
+    assert gitlab["variables"]["UV_CACHE_DIR"] == "$CI_PROJECT_DIR/.cache/uv"
+    assert ".cache/uv" in gitlab["default"]["cache"]["paths"]
+    assert "requirements/cpu.txt" in gitlab["default"]["cache"]["key"]["files"]

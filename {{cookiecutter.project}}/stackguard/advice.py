@@ -15,12 +15,22 @@ ADVICE: dict[str, tuple[str, tuple[str, ...]]] = {
     "Merge": (
         "the Keras 1 `Merge` layer is gone: use `keras.layers.Add`, `keras.layers.Concatenate`, "
         "`keras.layers.Multiply` or `keras.layers.Dot`",
-        ("keras.layers.Add", "keras.layers.Concatenate", "keras.layers.Multiply", "keras.layers.Dot"),
+        (
+            "keras.layers.Add",
+            "keras.layers.Concatenate",
+            "keras.layers.Multiply",
+            "keras.layers.Dot",
+        ),
     ),
     "merge": (
         "Keras 1's `merge(..., mode=...)` is gone: use `keras.layers.add`, "
         "`keras.layers.concatenate`, `keras.layers.multiply` or `keras.layers.dot`",
-        ("keras.layers.add", "keras.layers.concatenate", "keras.layers.multiply", "keras.layers.dot"),
+        (
+            "keras.layers.add",
+            "keras.layers.concatenate",
+            "keras.layers.multiply",
+            "keras.layers.dot",
+        ),
     ),
     "multi_gpu_model": (
         "build and compile the model inside `tf.distribute.MirroredStrategy().scope()`",
@@ -85,15 +95,17 @@ ADVICE: dict[str, tuple[str, tuple[str, ...]]] = {
         ("keras.backend.image_data_format",),
     ),
     "set_image_dim_ordering": (
-        "use `keras.backend.set_image_data_format('channels_last')` ('th' was "
-        "'channels_first')",
+        "use `keras.backend.set_image_data_format('channels_last')` ('th' was 'channels_first')",
         ("keras.backend.set_image_data_format",),
     ),
     "int_shape": ("use `tuple(x.shape)` or `keras.ops.shape(x)`", ("keras.ops.shape",)),
     "eval": ("use `keras.ops.convert_to_numpy(x)`", ("keras.ops.convert_to_numpy",)),
     "get_value": ("use `keras.ops.convert_to_numpy(x)`", ("keras.ops.convert_to_numpy",)),
     "batch_get_value": ("use `keras.ops.convert_to_numpy(x)`", ("keras.ops.convert_to_numpy",)),
-    "set_value": ("use `variable.assign(value)` (`keras.Variable.assign`)", ("keras.Variable.assign",)),
+    "set_value": (
+        "use `variable.assign(value)` (`keras.Variable.assign`)",
+        ("keras.Variable.assign",),
+    ),
     "variable": ("use `keras.Variable(value)`", ("keras.Variable",)),
     "plot": ("use `keras.utils.plot_model`", ("keras.utils.plot_model",)),
 }

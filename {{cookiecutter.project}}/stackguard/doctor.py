@@ -30,6 +30,7 @@ from pathlib import Path
 
 from . import locks
 from .locks import PROJECT_ROOT
+
 STACK_MODULES = ("tensorflow", "keras", "tf_keras")
 TRUE = ("1", "true", "yes", "on")
 BACKEND_PACKAGES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch", "numpy": "numpy"}
@@ -50,6 +51,15 @@ try:
             sys.modules.get(seq.__module__.split(".")[0]), "__version__", None)
     except Exception as error:
         out["tf_keras_error"] = f"{type(error).__name__}: {error}"
+    try:
+        import tempfile
+        with tempfile.TemporaryDirectory() as logdir:
+            with tf.summary.create_file_writer(logdir).as_default():
+                tf.summary.scalar("doctor", 1.0, step=0)
+        import tensorboard
+        out["tensorboard"] = tensorboard.__version__
+    except Exception as error:
+        out["summary_error"] = f"{type(error).__name__}: {error}"
 except Exception as error:
     out["error"] = f"{type(error).__name__}: {error}"
 print("DOCTOR-PROBE " + json.dumps(out))
@@ -355,6 +365,34 @@ def check_tf_keras(probe: dict) -> list[Finding]:
 
 
 @guarded
+def check_tensorboard(probe: dict) -> list[Finding]:
+    """``tf.summary`` has its TensorBoard implementation (``keras.callbacks.TensorBoard``).
+
+    TF 2.21 no longer depends on ``tensorboard``: without it, ``tf.summary.scalar`` raises
+    TBNotInstalledError, so a fit with the TensorBoard callback fails at its first epoch.
+    """
+    if "error" in probe:
+        return [Finding("tensorboard", "FAIL", "not checked: import tensorflow failed", "")]
+    if "summary_error" in probe:
+        return [
+            Finding(
+                "tensorboard",
+                "FAIL",
+                f"tf.summary.scalar failed: {probe['summary_error']}; "
+                "keras.callbacks.TensorBoard will fail at fit time",
+                "make install (tensorboard is pinned in the lock; TF 2.21 no longer installs it)",
+            )
+        ]
+    return [
+        Finding(
+            "tensorboard",
+            "PASS",
+            f"tf.summary writes through tensorboard {probe.get('tensorboard')}",
+        )
+    ]
+
+
+@guarded
 def check_cuda(probe: dict, root: Path = PROJECT_ROOT) -> list[Finding]:
     """For the CUDA variant: CUDA build info, NVIDIA libraries found, GPUs visible."""
     installed = locks.installed_versions()
@@ -402,7 +440,7 @@ def run_doctor(root: Path = PROJECT_ROOT, probe_tf: bool = True) -> list[Finding
     ]
     if probe_tf:
         probe = probe_tensorflow()
-        findings += [*check_tf_keras(probe), *check_cuda(probe, root)]
+        findings += [*check_tf_keras(probe), *check_tensorboard(probe), *check_cuda(probe, root)]
     return findings
 
 

@@ -44,7 +44,8 @@ INDEX_ROOTS = (
 )
 MAX_DEPTH = 6
 INSTALLED_DIRS = tuple(
-    os.path.realpath(sysconfig.get_paths()[key]) for key in ("stdlib", "platstdlib", "purelib", "platlib")
+    os.path.realpath(sysconfig.get_paths()[key])
+    for key in ("stdlib", "platstdlib", "purelib", "platlib")
 )
 
 _objects: dict[int, object] = {}  # keeps every answered object alive, so its id stays unique
@@ -88,7 +89,11 @@ def locate_local(top: str, directory: str | None) -> dict | None:
         if directory:
             sys.path.remove(directory)
     if spec is None:
-        return {"ok": False, "error": f"ModuleNotFoundError: No module named '{top}'", "local": False}
+        return {
+            "ok": False,
+            "error": f"ModuleNotFoundError: No module named '{top}'",
+            "local": False,
+        }
     origin = spec.origin
     if origin is None and spec.submodule_search_locations:
         origin = next(iter(spec.submodule_search_locations), None)
@@ -227,7 +232,11 @@ def keras_base(obj: object) -> str | None:
 
 def describe(obj: object) -> dict:
     answer = {"ok": True, "id": keep(obj), "kind": kind_of(obj)}
-    module = getattr(obj, "__name__", None) if answer["kind"] == "module" else getattr(obj, "__module__", None)
+    module = (
+        getattr(obj, "__name__", None)
+        if answer["kind"] == "module"
+        else getattr(obj, "__module__", None)
+    )
     if isinstance(module, str):
         answer["module"] = module
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
@@ -325,7 +334,9 @@ def build_index() -> dict[str, list[dict]]:
             except Exception:  # noqa: BLE001, S112 - a lazy attribute that fails is not public API
                 continue
             child = f"{path}.{name}"
-            index.setdefault(name, []).append({"path": child, "id": keep(obj), "kind": kind_of(obj)})
+            index.setdefault(name, []).append(
+                {"path": child, "id": keep(obj), "kind": kind_of(obj)}
+            )
             if isinstance(obj, types.ModuleType) and not path.startswith("tensorflow.compat.v1"):
                 visit(obj, child, depth + 1)
 

@@ -19,7 +19,14 @@ from pathlib import Path
 
 STACK_ROOTS = ("keras", "tensorflow", "tf_keras")
 # Methods whose Keras 2 spelling is gone from keras.Model, with their keyword arguments.
-MODEL_METHODS = ("fit", "fit_generator", "evaluate", "evaluate_generator", "predict", "predict_generator")
+MODEL_METHODS = (
+    "fit",
+    "fit_generator",
+    "evaluate",
+    "evaluate_generator",
+    "predict",
+    "predict_generator",
+)
 
 
 @dataclass(frozen=True)
@@ -129,7 +136,9 @@ def notebook_source(text: str) -> tuple[str, list[tuple[int, int]]]:
         cells.append((len(lines) + 1, number))
         for line in source.splitlines():
             stripped = line.lstrip()
-            lines.append("" if stripped.startswith(("%", "!", "?")) or stripped.endswith("?") else line)
+            lines.append(
+                "" if stripped.startswith(("%", "!", "?")) or stripped.endswith("?") else line
+            )
         lines.append("")
     return "\n".join(lines) + "\n", cells
 
@@ -156,7 +165,9 @@ def guarded_imports(tree: ast.AST) -> set[int]:
         if isinstance(node, ast.Try):
             caught = set()
             for handler in node.handlers:
-                types_ = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+                types_ = (
+                    handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+                )
                 caught.update("BaseException" if t is None else (dotted(t) or "") for t in types_)
             if {name.rpartition(".")[2] for name in caught} & IMPORT_ERRORS:
                 mark(node.body)
@@ -223,8 +234,13 @@ class _Collector(ast.NodeVisitor):
                 for alias in node.names:
                     if alias.name == "*":
                         self.scan.refs.append(
-                            Ref("star", node.module, *self.span(node), self.text(node),
-                                statement=self.statement)  # fmt: skip
+                            Ref(
+                                "star",
+                                node.module,
+                                *self.span(node),
+                                self.text(node),
+                                statement=self.statement,
+                            )  # fmt: skip
                         )
                         continue
                     ref = Ref("from", node.module, *self.span(node), self.text(node),
@@ -282,8 +298,16 @@ class _Collector(ast.NodeVisitor):
             method_col = self.col(method_line, end) - len(method)
         if callee is not None or method is not None:
             self.scan.calls.append(
-                CallRef(node.lineno, self.col(node.lineno, node.col_offset), callee, method,
-                        method_line, method_col, keywords, self.text(node.func))  # fmt: skip
+                CallRef(
+                    node.lineno,
+                    self.col(node.lineno, node.col_offset),
+                    callee,
+                    method,
+                    method_line,
+                    method_col,
+                    keywords,
+                    self.text(node.func),
+                )  # fmt: skip
             )
         self.generic_visit(node)
 

@@ -51,7 +51,9 @@ def family(path: str) -> str:
     """Which surface a dotted path belongs to (see the module docstring)."""
     parts = path.split(".")
     if parts[0] == "keras":
-        return {"src": "private", "api": "keras-api"}.get(parts[1] if len(parts) > 1 else "", "keras")
+        return {"src": "private", "api": "keras-api"}.get(
+            parts[1] if len(parts) > 1 else "", "keras"
+        )
     if parts[0] == "tf_keras":
         return "tf_keras"
     if parts[0] == "tensorflow":
@@ -121,7 +123,9 @@ class Judge:
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
 
-    def candidates_for(self, old: str, leaf: str, tiers: tuple[str, ...]) -> tuple[str | None, list[str]]:
+    def candidates_for(
+        self, old: str, leaf: str, tiers: tuple[str, ...]
+    ) -> tuple[str | None, list[str]]:
         """The best public path named ``leaf`` for the dead path ``old``.
 
         Returns ``(path, [])`` when one object wins, ``(None, options)`` when several
@@ -211,7 +215,11 @@ class Judge:
             verdict.status = "private"
             self.find_public_twin(verdict)
         elif fam in ("tf.keras", "keras-api", "tf_keras"):
-            same = twin_answer is not None and twin_answer.get("ok") and twin_answer["id"] == answer["id"]
+            same = (
+                twin_answer is not None
+                and twin_answer.get("ok")
+                and twin_answer["id"] == answer["id"]
+            )
             if same:
                 verdict.status, verdict.new, verdict.same_object = "prefer", twin(target), True
                 verdict.new_is_module = answer["kind"] == "module"
@@ -223,7 +231,11 @@ class Judge:
                 verdict.note = (
                     f"`{target}` resolves only through the tf.keras compatibility surface "
                     f"(`keras._tf_keras.keras`): `{twin(target)}` "
-                    + ("resolves to another object" if twin_answer and twin_answer.get("ok") else "does not resolve")
+                    + (
+                        "resolves to another object"
+                        if twin_answer and twin_answer.get("ok")
+                        else "does not resolve"
+                    )
                 )
         elif fam == "tf-internal":
             verdict.status = "stale"
@@ -370,12 +382,17 @@ def describe(verdict: Verdict, versions: dict[str, str]) -> tuple[str, str] | No
             top = ref.target.split(".")[0]
             return (
                 "error",
-                f"{what} fails ({error}): `{top}` is not installed in this venv, so it is not in the "
-                "lock; add its distribution to requirements/cpu.in, then run make lock && make install",
+                f"{what} fails ({error}): `{top}` is not installed in this venv, so it is not "
+                "in the lock; add its distribution to requirements/cpu.in, then run make lock "
+                "&& make install",
             )
         message = f"{what} fails ({error})"
         if fix:
-            surface = " through the tf.keras compatibility surface (legacy)" if tier_of(verdict.new) == "tf.keras" else ""
+            surface = (
+                " through the tf.keras compatibility surface (legacy)"
+                if tier_of(verdict.new) == "tf.keras"
+                else ""
+            )
             message += f"; it resolves as `{fix}`{surface}"
         if verdict.advice:
             message += f"; {verdict.advice}"
@@ -393,7 +410,9 @@ def describe(verdict: Verdict, versions: dict[str, str]) -> tuple[str, str] | No
         )
     if verdict.status == "private":
         text = f"{what} is Keras's private implementation (`keras.src`)"
-        return "warning", text + (f": use `{fix}`, the same object" if fix else "; it may change without notice")
+        return "warning", text + (
+            f": use `{fix}`, the same object" if fix else "; it may change without notice"
+        )
     severity = "error" if verdict.status == "stale" else "warning"
     message = f"{verdict.note}"
     if verdict.status == "legacy":

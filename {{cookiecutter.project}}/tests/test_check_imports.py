@@ -53,9 +53,10 @@ def test_each_verdict_comes_with_what_fails_why_and_the_verified_fix(tmp_path, s
     [prefer] = found[3]
     assert prefer["status"] == "prefer" and prefer["fix"] == "from keras.models import Sequential"
     [legacy] = found[4]
-    assert legacy["status"] == "legacy" and "keras.utils.image_dataset_from_directory" in legacy[
-        "message"
-    ]
+    assert (
+        legacy["status"] == "legacy"
+        and "keras.utils.image_dataset_from_directory" in legacy["message"]
+    )
     assert {f["fix"] for f in found[5]} == {
         "from keras.layers import Dense",
         "from keras.layers import Dropout",

@@ -77,7 +77,9 @@ def test_old_tutorial_is_migrated_keeping_comments_and_then_trains(main, tmp_pat
     new = path.read_text()
     assert "from keras.utils import Sequence  # the loader base class" in new
     assert "from keras.layers import Dense, Dropout\n" in new
-    assert "    Conv1D,  # unused here, kept for the tutorial" not in new or "from keras.layers" in new
+    assert (
+        "    Conv1D,  # unused here, kept for the tutorial" not in new or "from keras.layers" in new
+    )
     assert "from keras import utils as np_utils" in new and "import keras.utils\n" in new
     assert "keras.utils.to_categorical([0, 1, 0, 1], 2)" in new
     assert "SGD(learning_rate=0.01)" in new and "model.fit(Batches(), epochs=1" in new

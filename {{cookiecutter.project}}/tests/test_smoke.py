@@ -1,8 +1,15 @@
 """The import smoke test: passes on the installed lock, names each failure."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from stackguard import locks, smoke
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_smoke_test_passes_on_the_installed_lock(capsys):
@@ -10,6 +17,10 @@ def test_smoke_test_passes_on_the_installed_lock(capsys):
     out = capsys.readouterr().out
     assert "FAIL" not in out
     assert "PASS versions:" in out and "PASS loader tf-data:" in out
+    for line in ("fit", "callback ModelCheckpoint", "callback BackupAndRestore",
+                 "callback TensorBoard", "callback EarlyStopping", "callback CSVLogger",
+                 "save/load", "export"):  # fmt: skip
+        assert f"PASS {line}:" in out, line
 
 
 def test_version_mismatches_name_both_versions(tmp_path):
@@ -43,3 +54,46 @@ def test_warnings_fail_a_strict_check():
 def test_gpu_smoke_check(gpu_required):
     check = smoke.check_gpu()
     assert check.ok, check.detail
+
+
+@pytest.fixture(scope="module")
+def venv_without_tensorboard(tmp_path_factory) -> Path:
+    """A scratch venv of the CPU and dev locks (uv, hash-checked), then tensorboard removed."""
+    venv = tmp_path_factory.mktemp("no-tensorboard") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    uv = Path(sys.executable).parent / "uv"
+    python = str(venv / "bin" / "python")
+    requirements = PROJECT_ROOT / "requirements"
+    subprocess.run(
+        [str(uv), "pip", "install", "--quiet", "--no-python-downloads", "--python", python]
+        + ["--require-hashes", "--no-deps", "-r", str(requirements / "cpu.txt")]
+        + ["-r", str(requirements / "dev.txt")],
+        check=True,
+    )
+    subprocess.run(
+        [str(uv), "pip", "uninstall", "--quiet", "--python", python, "tensorboard"], check=True
+    )
+    return venv
+
+
+@pytest.mark.slow
+def test_without_tensorboard_the_smoke_test_and_the_doctor_name_it(venv_without_tensorboard):
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), str(PROJECT_ROOT / "src")]),
+    }
+    python = str(venv_without_tensorboard / "bin" / "python")
+
+    def run(module: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [python, "-m", module], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
+        )
+
+    smoke_run = run("stackguard.smoke")
+    assert smoke_run.returncode == 1
+    failed = [line for line in smoke_run.stdout.splitlines() if line.startswith("FAIL")]
+    assert any("tensorboard not installed (locked" in line for line in failed), failed
+    [fit] = [line for line in failed if line.startswith("FAIL fit:")]
+    assert "TBNotInstalledError" in fit and "No module named 'tensorboard'" in fit, fit
+    doctor_run = run("stackguard.doctor")
+    assert "FAIL tensorboard: tf.summary.scalar failed: TBNotInstalledError" in doctor_run.stdout
