@@ -41,6 +41,10 @@ demo: $(VENV_PYTHON) ## Bake the defaults into demo/, install, smoke, make data,
 		$(VENV_PYTHON) -c 'import json, sys; print("{loader:>8}: val_accuracy {val_accuracy:.3f} after {epochs} epochs, {seconds:.1f} s of training".format(**json.load(open(sys.argv[1]))))' \
 			$(DEMO_DIR)/keras-project/artifacts/$$loader/metrics.json; done
 
+.PHONY: bench-install
+bench-install: $(VENV_PYTHON) ## Bake, then time make install (uv) against plain pip and bake-to-green, in one run
+	$(VENV_PYTHON) scripts/bench_install.py
+
 .PHONY: locks
 locks: $(VENV_PYTHON) ## Re-lock the shipped locks of every offered Python with pip-tools (slow)
 	$(VENV_PYTHON) scripts/relock.py $(ARGS)

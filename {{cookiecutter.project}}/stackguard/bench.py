@@ -1,9 +1,10 @@
-"""Time ``make check-imports`` against a bare ``import tensorflow, keras``: ``make bench-guard``.
+"""Time ``make check-imports`` and ``make smoke`` against a bare ``import tensorflow, keras``.
 
-Runs both commands ``--repeat`` times, alternating, in fresh processes of the project's
-venv, and prints each one's median wall time in seconds and their ratio. Both are measured
-in the same run, one after the other, so the ratio means more than either number on a
-shared, noisy machine. The goal is a ratio of at most 1.5.
+``make bench-guard``: runs the three commands ``--repeat`` times, in turn, in fresh
+processes of the project's venv, and prints each one's median wall time in seconds and
+each tool's ratio to the bare import. All are measured in the same run, one after the
+other, so the ratios mean more than any single number on a shared, noisy machine. The goal
+for both ratios is at most 1.5.
 """
 
 from __future__ import annotations
@@ -29,17 +30,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", default=["src", "tests"])
     args = parser.parse_args(argv)
     python = str(venv_python())
-    bare = [python, "-c", "import tensorflow, keras"]
-    check = [python, "-m", "stackguard.check_imports", *args.paths]
-    seconds(bare)  # warm-up: the file cache
-    times: dict[str, list[float]] = {"bare": [], "check": []}
+    commands = {
+        "import tensorflow, keras": [python, "-c", "import tensorflow, keras"],
+        f"check-imports {' '.join(args.paths)}": [python, "-m", "stackguard.check_imports"]
+        + args.paths,
+        "smoke": [python, "-m", "stackguard.smoke"],
+    }
+    seconds(commands["import tensorflow, keras"])  # warm-up: the file cache
+    times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(args.repeat):
-        times["bare"].append(seconds(bare))
-        times["check"].append(seconds(check))
-    bare_s, check_s = statistics.median(times["bare"]), statistics.median(times["check"])
-    print(f"import tensorflow, keras: {bare_s:6.2f} s (median of {args.repeat})")
-    print(f"check-imports {' '.join(args.paths)}: {check_s:6.2f} s (median of {args.repeat})")
-    print(f"ratio check-imports / bare import: {check_s / bare_s:.2f}")
+        for name, command in commands.items():
+            times[name].append(seconds(command))
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    for name, median in medians.items():
+        print(f"{name}: {median:6.2f} s (median of {args.repeat})")
+    bare_s = medians["import tensorflow, keras"]
+    names = list(medians)
+    print(f"ratio check-imports / bare import: {medians[names[1]] / bare_s:.2f}")
+    print(f"ratio smoke / bare import: {medians['smoke'] / bare_s:.2f}")
     return 0
 
 

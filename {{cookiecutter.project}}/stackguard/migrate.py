@@ -149,12 +149,12 @@ def render(kind: str, module: str, names: list[tuple[str, str | None]]) -> str:
 def spell(new: str, root: str, bindings: dict[str, str]) -> tuple[str | None, bool]:
     """Write the dotted path ``new`` through a name the file binds to it (or to a prefix).
 
-    Prefers the most specific binding, then the chain's own ``root``. Returns ``(text,
+    Prefers the chain's own ``root``, then the most specific binding. Returns ``(text,
     needs_import_keras)``, or ``(None, False)`` when no name can reach it: the name ``keras``
     is bound to something else (``from tensorflow import keras`` kept as legacy).
     """
     reaching = [
-        (len(path), name == root, name)
+        (name == root, len(path), name)
         for name, path in bindings.items()
         if new == path or new.startswith(path + ".")
     ]

@@ -148,3 +148,22 @@ def test_unparsable_files_are_reported_and_left_untouched(main, tmp_path, capsys
     assert main([str(path)]) == 1
     assert path.read_text() == 'from tensorflow.keras import layers\nprint "hello"\n'
     assert f"{path}:1: cannot parse as Python 3" in capsys.readouterr().out
+
+
+def test_keywords_judged_unaccepted_really_raise_and_accepted_ones_do_not(stack):
+    import keras
+
+    dense, adam = stack.resolve(
+        [
+            {"kind": "chain", "path": "keras.layers.Dense"},
+            {"kind": "chain", "path": "keras.optimizers.Adam"},
+        ]
+    )
+    assert {"units", "kernel_initializer", "input_shape"} <= set(dense["keywords"])
+    assert "output_dim" not in dense["keywords"] and "init" not in dense["keywords"]
+    with pytest.raises(ValueError, match="output_dim"):
+        keras.layers.Dense(3, output_dim=3)
+    assert "learning_rate" in adam["keywords"] and "lr" not in adam["keywords"]
+    with pytest.raises(ValueError, match="lr"):
+        keras.optimizers.Adam(lr=0.1)
+    keras.optimizers.Adam(learning_rate=0.1)

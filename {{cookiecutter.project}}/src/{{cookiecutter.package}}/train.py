@@ -9,7 +9,9 @@ Usage::
 class ``keras.utils.Sequence`` names); ``--loader tf-data`` uses ``pipeline.make_dataset``.
 A seeded, stratified split holds out ``--validation-split`` of every class.
 
-Writes to ``--output-dir``: ``model.keras`` (``keras.saving.load_model`` reads it),
+Writes to ``--output-dir``: TensorBoard logs in ``logs/`` (``--log-dir``; ``make
+tensorboard`` serves them, https://www.tensorflow.org/tensorboard/get_started),
+``model.keras`` (``keras.saving.load_model`` reads it),
 ``history.json`` (per-epoch metrics of ``model.fit``) and ``metrics.json`` (``loader``,
 ``epochs``, ``val_accuracy``, ``val_loss``, ``seconds``: wall-clock seconds of ``fit``,
 ``class_names``, ...). Bad data exits with status 2 and one ``error:`` line naming the
@@ -97,6 +99,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--image-size", type=int, default=32, help="pixels (square)")
     parser.add_argument("--output-dir", default="artifacts", help="default: artifacts/")
+    parser.add_argument(
+        "--log-dir", help="TensorBoard logs (default: OUTPUT_DIR/logs; make tensorboard)"
+    )
     parser.add_argument("--validation-split", type=float, default=0.2)
     parser.add_argument("--learning-rate", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)
@@ -131,15 +136,21 @@ def train(args: argparse.Namespace) -> dict:
     model = build_model(
         (args.image_size, args.image_size), len(class_names), learning_rate=args.learning_rate
     )
+    output = Path(args.output_dir)
+    output.mkdir(parents=True, exist_ok=True)
+    log_dir = Path(args.log_dir) if args.log_dir else output / "logs"
     start = time.perf_counter()
     # Both loaders shuffle themselves each epoch; fit's own shuffle must stay off.
     history = model.fit(
-        train_data, validation_data=val_data, epochs=args.epochs, shuffle=False, verbose=1
+        train_data,
+        validation_data=val_data,
+        epochs=args.epochs,
+        shuffle=False,
+        callbacks=[keras.callbacks.TensorBoard(log_dir)],
+        verbose=1,
     )
     seconds = time.perf_counter() - start
 
-    output = Path(args.output_dir)
-    output.mkdir(parents=True, exist_ok=True)
     model.save(output / "model.keras")
     per_epoch = {key: [float(v) for v in values] for key, values in history.history.items()}
     (output / "history.json").write_text(json.dumps(per_epoch, indent=2) + "\n")
