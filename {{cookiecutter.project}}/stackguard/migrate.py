@@ -82,6 +82,7 @@ class Plan:
     needs_keras: bool = False
     rewrites: list[tuple[int, str, str]] = field(default_factory=list)
     manual: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[tuple[int, str]] = field(default_factory=list)  # reported, nothing to do
 
 
 def applies(verdict: Verdict) -> bool:
@@ -392,6 +393,15 @@ def migrate_file(
             and verdict.status != "legacy"
         ):
             continue
+        if verdict.status == "fails" and verdict.ref.guarded:
+            plan.notes.append(
+                (
+                    verdict.ref.line,
+                    f"note: `{verdict.ref.text}` fails ({verdict.error}); it is guarded by "
+                    "try/except ImportError or a version check, so it is left as is",
+                )
+            )
+            continue
         described = describe(verdict, versions)
         if described is None:
             continue
@@ -455,7 +465,7 @@ def main(argv: list[str] | None = None, stack: Stack | None = None) -> int:
                     continue
                 for line, old, new in sorted(plan.rewrites):
                     print(f"{path}:{line}: {old} -> {new}")
-                for line, message in sorted(set(plan.manual)):
+                for line, message in sorted(set(plan.manual) | set(plan.notes)):
                     print(f"{path}:{line}: {message}")
                 manual += len(set(plan.manual))
                 if new_source != plan.source:

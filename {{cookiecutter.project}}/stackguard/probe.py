@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.machinery
 import importlib.util
 import inspect
 import json
@@ -71,23 +72,28 @@ def is_installed(origin: str | None) -> bool:
     return any(real.startswith(folder + os.sep) for folder in INSTALLED_DIRS)
 
 
-def locate_local(top: str, directory: str | None) -> dict | None:
-    """For a top-level module that is not installed: where it is, without importing it.
+def locate_local(top: str, directories: list[str] | None) -> dict | None:
+    """For a top-level module outside the stack: find it without importing user code.
 
-    Returns None when ``top`` is installed (then it is imported like any stack module).
+    ``directories`` are where the file's own code can live (its folder and the folders up
+    to its project root, as when a script runs from the repository root). A module found
+    there is the user's own: it is located (``importlib.machinery.PathFinder``), never
+    imported. Returns None when ``top`` is an installed module (then it is imported like any
+    stack module), ``{"ok": False, ...}`` when it is nowhere.
     """
     if top in sys.builtin_module_names:
         return None
-    spec = None
+    if directories:
+        try:
+            spec = importlib.machinery.PathFinder.find_spec(top, list(directories))
+        except (ImportError, ValueError):
+            spec = None
+        if spec is not None:
+            return {"ok": True, "local": True, "kind": "module", "origin": spec.origin}
     try:
-        if directory:
-            sys.path.insert(0, directory)
         spec = importlib.util.find_spec(top)
     except (ImportError, ValueError):
         spec = None
-    finally:
-        if directory:
-            sys.path.remove(directory)
     if spec is None:
         return {
             "ok": False,
@@ -281,11 +287,11 @@ def walk(path: str):
 
 
 def resolve_one(query: dict) -> dict:
-    """Answer one ``{"kind": "module"|"from"|"chain", "path": ..., "name": ..., "dir": ...}``."""
+    """Answer one ``{"kind": "module"|"from"|"chain", "path": ..., "name": ..., "dirs": [...]}``."""
     kind, path = query["kind"], query["path"]
     top = path.split(".")[0]
     if top not in STACK_ROOTS:
-        local = locate_local(top, query.get("dir"))
+        local = locate_local(top, query.get("dirs"))
         if local is not None:
             return local
     try:

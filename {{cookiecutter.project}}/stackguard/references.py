@@ -120,7 +120,9 @@ class Scan:
 
 
 def notebook_source(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """Join a notebook's code cells; blank IPython magic lines. Returns (source, cells)."""
+    """Join a notebook's code cells; blank IPython magics (lines, and ``%%`` cells).
+
+    Returns ``(source, cells)``."""
     notebook = json.loads(text)
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise ValueError("not an nbformat 4 notebook (no 'cells' list)")
@@ -134,6 +136,10 @@ def notebook_source(text: str) -> tuple[str, list[tuple[int, int]]]:
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source
         cells.append((len(lines) + 1, number))
+        if source.lstrip().startswith("%%"):  # a cell magic (%%bash, %%writefile): not Python
+            lines.extend("" for _ in source.splitlines())
+            lines.append("")
+            continue
         for line in source.splitlines():
             stripped = line.lstrip()
             lines.append(
@@ -264,7 +270,7 @@ class _Collector(ast.NodeVisitor):
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         chain = dotted(node)
-        if chain is None:
+        if chain is None or not isinstance(node.ctx, ast.Load):
             self.generic_visit(node)
             return
         path = self.expand(chain)

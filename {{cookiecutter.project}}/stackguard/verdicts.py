@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .advice import ADVICE
 from .references import Ref, Scan
@@ -108,13 +109,30 @@ class Verdict:
     covered: bool = False
 
 
-def query(ref: Ref, directory: str, path: str | None = None) -> dict:
+PROJECT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
+
+
+def search_dirs(path: Path, limit: int = 8) -> list[str]:
+    """The file's folder and its parents up to the first that marks a project root.
+
+    Code is run from its own folder or from the repository root, so a module there is the
+    user's own, not a missing dependency.
+    """
+    folders = []
+    for folder in [path.resolve().parent, *path.resolve().parents[:limit]]:
+        folders.append(str(folder))
+        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
+            break
+    return folders
+
+
+def query(ref: Ref, dirs: list[str], path: str | None = None) -> dict:
     path = path or ref.path
     if ref.kind == "from":
-        return {"kind": "from", "path": path, "name": ref.name, "dir": directory}
+        return {"kind": "from", "path": path, "name": ref.name, "dirs": dirs}
     if ref.kind in ("import", "star"):
-        return {"kind": "module", "path": path, "dir": directory}
-    return {"kind": "chain", "path": path, "dir": directory}
+        return {"kind": "module", "path": path, "dirs": dirs}
+    return {"kind": "chain", "path": path, "dirs": dirs}
 
 
 class Judge:
@@ -154,11 +172,11 @@ class Judge:
         """One verdict per reference of every scan, in source order."""
         queries, twins = [], []
         for scan in scans:
-            directory = str(scan.path.resolve().parent)
+            dirs = search_dirs(scan.path)
             for ref in scan.refs:
-                queries.append(query(ref, directory))
+                queries.append(query(ref, dirs))
                 other = twin(ref.target)
-                twins.append({"kind": "chain", "path": other, "dir": directory} if other else None)
+                twins.append({"kind": "chain", "path": other, "dirs": dirs} if other else None)
         answers = self.stack.resolve(queries)
         twin_answers = self.stack.resolve([t for t in twins if t])
         twin_iter = iter(twin_answers)
@@ -325,7 +343,7 @@ class Judge:
         parts = verdict.ref.path.split(".")
         for end in range(len(parts) - 1, 0, -1):
             path = ".".join(parts[:end])
-            (answer,) = self.stack.resolve([{"kind": "module", "path": path, "dir": None}])
+            (answer,) = self.stack.resolve([{"kind": "module", "path": path, "dirs": None}])
             if answer["ok"]:
                 if end > 1:
                     verdict.new, verdict.new_is_module = path, True

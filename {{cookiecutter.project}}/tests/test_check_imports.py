@@ -119,3 +119,29 @@ def test_cli_exit_status_and_line_format(tmp_path, capsys, stack):
 
 def test_the_project_itself_passes_the_check(stack, capsys):
     assert check_imports.main(["src", "tests", "stackguard"], stack=stack) == 0, capsys.readouterr()
+
+
+def test_the_users_own_modules_up_to_the_project_root_are_not_missing_dependencies(tmp_path, stack):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "__init__.py").write_text("raise RuntimeError('never imported')\n")
+    (tmp_path / "scripts").mkdir()
+    script = tmp_path / "scripts" / "train.py"
+    script.write_text("from models import resnet\nimport not_a_dependency_anywhere\n")
+    [finding] = check_imports.findings([scan(script)], stack)
+    assert finding["line"] == 2 and "not installed in this venv" in finding["message"]
+
+
+def test_cell_magics_and_attribute_assignments_are_not_judged(tmp_path, stack):
+    notebook = {
+        "cells": [
+            {"cell_type": "code", "source": ["%%bash\n", "pip install keras==2.3.1\n"]},
+            {"cell_type": "code", "source": ["import keras\n", "keras.backend.custom = 1\n"]},
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path = tmp_path / "magic.ipynb"
+    path.write_text(json.dumps(notebook))
+    assert check_imports.findings([scan(path)], stack) == []
