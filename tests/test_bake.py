@@ -10,7 +10,9 @@ import pytest
 import yaml
 from conftest import COOKIECUTTER_JSON, LOCKS, project_files
 
-PACKAGE_FILES = ["__init__", "benchmark", "data", "demo_data", "model", "pipeline", "train"]
+PACKAGE_FILES = [
+    "__init__", "benchmark", "data", "demo_data", "images", "model", "pipeline", "train",
+]  # fmt: skip
 GUARD_FILES = [
     "__init__", "advice", "bench", "check_imports", "doctor", "locks", "migrate", "probe", "references",
     "smoke", "stack", "verdicts",

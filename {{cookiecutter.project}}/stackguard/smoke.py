@@ -100,10 +100,11 @@ def strict(name: str, probe: Callable[[], str]) -> Check:
 def check_model_and_loaders(image_size: int = 32) -> list[Check]:
     """Build the model and pull one batch through each loader, warnings as errors."""
     data = importlib.import_module(f"{PACKAGE}.data")
+    images = importlib.import_module(f"{PACKAGE}.images")
     build_model = importlib.import_module(f"{PACKAGE}.model").build_model
     make_dataset = importlib.import_module(f"{PACKAGE}.pipeline").make_dataset
     write_demo_dataset = importlib.import_module(f"{PACKAGE}.demo_data").write_demo_dataset
-    ImageFolderPyDataset, list_image_folder = data.ImageFolderPyDataset, data.list_image_folder
+    ImageFolderPyDataset, list_image_folder = data.ImageFolderPyDataset, images.list_image_folder
 
     def model_probe() -> str:
         model = build_model((image_size, image_size), num_classes=3)
@@ -151,7 +152,7 @@ def check_first_day(image_size: int = 8) -> list[Check]:
 
     build_model = importlib.import_module(f"{PACKAGE}.model").build_model
     make_dataset = importlib.import_module(f"{PACKAGE}.pipeline").make_dataset
-    list_image_folder = importlib.import_module(f"{PACKAGE}.data").list_image_folder
+    list_image_folder = importlib.import_module(f"{PACKAGE}.images").list_image_folder
     write_demo_dataset = importlib.import_module(f"{PACKAGE}.demo_data").write_demo_dataset
     checks: list[Check] = []
     with tempfile.TemporaryDirectory() as tmp:

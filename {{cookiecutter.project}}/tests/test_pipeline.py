@@ -5,7 +5,8 @@ import re
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package }}.data import ImageFolderPyDataset, list_image_folder
+from {{ cookiecutter.package }}.data import ImageFolderPyDataset
+from {{ cookiecutter.package }}.images import list_image_folder
 from {{ cookiecutter.package }}.pipeline import dataset_from_directory, make_dataset
 
 

@@ -15,7 +15,8 @@ import argparse
 import sys
 import time
 
-from .data import ImageFolderPyDataset, list_image_folder
+from .data import ImageFolderPyDataset
+from .images import list_image_folder
 from .pipeline import make_dataset
 
 

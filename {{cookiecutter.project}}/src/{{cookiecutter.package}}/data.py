@@ -2,11 +2,8 @@
 
 ``keras.utils.Sequence`` is another name for the same class in Keras 3
 (https://keras.io/api/utils/python_utils/#pydataset-class), so this is the "Sequence"
-loader of older tutorials, imported from the place that exists in the pinned Keras.
-
-A dataset folder holds one sub-folder per class (``DATA_DIR/<class name>/<image file>``),
-the layout of ``keras.utils.image_dataset_from_directory``. Class indices follow the
-sorted sub-folder names.
+loader of older tutorials, imported from the place that exists in the pinned Keras. The
+folder layout and the decoding live in ``images.py``.
 """
 
 from __future__ import annotations
@@ -19,93 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
-
-
-class DataError(ValueError):
-    """A data folder or image file that cannot be used; the message names it and the fix."""
-
-
-def list_image_folder(data_dir: str | Path) -> tuple[list[str], list[int], list[str]]:
-    """List the images of a folder of class sub-folders.
-
-    Args:
-        data_dir: a folder holding one sub-folder of images per class.
-
-    Returns:
-        ``(paths, labels, class_names)``: image paths sorted by class then file name, their
-        int class indices, and the sorted class names (index ``i`` is ``class_names[i]``).
-
-    Raises:
-        DataError: the folder is missing, has fewer than two class sub-folders, or a class
-            sub-folder holds no image file (extensions: ``IMAGE_EXTENSIONS``).
-    """
-    root = Path(data_dir)
-    if not root.is_dir():
-        raise DataError(
-            f"data folder {root} does not exist. Pass --data-dir with a folder of class "
-            "sub-folders, or run 'make data' for the demo dataset."
-        )
-    class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if len(class_dirs) < 2:
-        found = ", ".join(p.name for p in class_dirs) or "none"
-        raise DataError(
-            f"data folder {root} needs at least two class sub-folders "
-            f"(DATA_DIR/<class>/<image>); found {len(class_dirs)}: {found}."
-        )
-    paths: list[str] = []
-    labels: list[int] = []
-    for label, class_dir in enumerate(class_dirs):
-        images = sorted(
-            str(p)
-            for p in class_dir.iterdir()
-            if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
-        )
-        if not images:
-            raise DataError(
-                f"class folder {class_dir} holds no image file "
-                f"({', '.join(IMAGE_EXTENSIONS)}); add images or remove the folder."
-            )
-        paths.extend(images)
-        labels.extend([label] * len(images))
-    return paths, labels, [p.name for p in class_dirs]
-
-
-def decode_image(contents: tf.Tensor, image_size: tuple[int, int]) -> tf.Tensor:
-    """Decode PNG/JPEG/GIF/BMP bytes to a float32 ``(height, width, 3)`` tensor in [0, 1].
-
-    The one decode step of both loaders (this module's PyDataset and ``pipeline.py``'s
-    ``tf.data`` pipeline), so they yield the same values. Grayscale and RGBA images become
-    RGB; the image is resized bilinearly to ``image_size`` ``(height, width)`` pixels
-    (https://www.tensorflow.org/api_docs/python/tf/io/decode_image).
-
-    Raises:
-        tf.errors.InvalidArgumentError: the bytes are not a supported image.
-    """
-    image = tf.io.decode_image(contents, channels=3, dtype=tf.float32, expand_animations=False)
-    return tf.image.resize(image, image_size, method="bilinear")
-
-
-def find_unreadable_images(paths: Sequence[str]) -> list[str]:
-    """Return the paths, in input order, that cannot be read or decoded as images.
-
-    Decodes every file once in a parallel ``tf.data`` pass (cheap next to training), so a
-    broken file is named before training starts instead of failing an epoch half-way.
-    """
-    checked = (
-        tf.data.Dataset.from_tensor_slices(list(paths))
-        .map(
-            # The decoded shape is dynamic, so graph mode cannot prune the decode away.
-            lambda path: (
-                path,
-                tf.shape(tf.io.decode_image(tf.io.read_file(path), expand_animations=False)),
-            ),
-            num_parallel_calls=tf.data.AUTOTUNE,
-        )
-        .ignore_errors()
-    )
-    readable = {path.decode() for path, _ in checked.as_numpy_iterator()}
-    return [path for path in paths if path not in readable]
+from .images import DataError, decode_image, list_image_folder
 
 
 class ImageFolderPyDataset(keras.utils.PyDataset):

@@ -2,7 +2,7 @@
 
 Follows https://www.tensorflow.org/guide/data_performance: ``from_tensor_slices`` over the
 file paths, parallel decode and resize with ``AUTOTUNE``, optional ``cache``, ``shuffle``,
-``batch`` and ``prefetch``. Decoding uses ``data.decode_image``, so for the same file order
+``batch`` and ``prefetch``. Decoding uses ``images.decode_image``, so for the same file order
 and no shuffling both loaders yield the same batches.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from .data import decode_image, list_image_folder
+from .images import decode_image, list_image_folder
 
 
 def make_dataset(
@@ -64,7 +64,7 @@ def dataset_from_directory(data_dir: str | Path, **kwargs) -> tuple[tf.data.Data
     """``make_dataset`` over a folder of class sub-folders; returns ``(dataset, class_names)``.
 
     Raises:
-        data.DataError: as ``data.list_image_folder``.
+        images.DataError: as ``images.list_image_folder``.
     """
     paths, labels, class_names = list_image_folder(data_dir)
     return make_dataset(paths, labels, **kwargs), class_names

@@ -30,7 +30,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .data import DataError, ImageFolderPyDataset, find_unreadable_images, list_image_folder
+from .data import ImageFolderPyDataset
+from .images import DataError, find_unreadable_images, list_image_folder
 from .model import build_model
 from .pipeline import make_dataset
 
