@@ -11,15 +11,17 @@ import yaml
 from conftest import COOKIECUTTER_JSON, LOCKS, project_files
 
 PACKAGE_FILES = [
-    "__init__", "benchmark", "data", "demo_data", "images", "model", "pipeline", "train",
+    "__init__", "artifacts", "benchmark", "data", "demo_data", "evaluate", "export", "images",
+    "model", "pipeline", "plots", "predict", "train",
 ]  # fmt: skip
 GUARD_FILES = [
     "__init__", "advice", "bench", "check_imports", "doctor", "locks", "migrate", "probe", "references",
     "smoke", "stack", "verdicts",
 ]  # fmt: skip
 TEST_FILES = [
-    "conftest", "test_check_imports", "test_data", "test_doctor", "test_import_lint",
-    "test_migrate", "test_model", "test_pipeline", "test_smoke", "test_train",
+    "conftest", "test_check_imports", "test_data", "test_doctor", "test_evaluate", "test_export",
+    "test_import_lint", "test_migrate", "test_model", "test_pipeline", "test_plots", "test_predict",
+    "test_smoke", "test_train",
 ]  # fmt: skip
 CI_FILES = {
     "github": {".github/workflows/ci.yml", ".github/dependabot.yml"},

@@ -9,19 +9,26 @@ Usage::
 class ``keras.utils.Sequence`` names); ``--loader tf-data`` uses ``pipeline.make_dataset``.
 A seeded, stratified split holds out ``--validation-split`` of every class.
 
-Writes to ``--output-dir``: TensorBoard logs in ``logs/`` (``--log-dir``; ``make
-tensorboard`` serves them, https://www.tensorflow.org/tensorboard/get_started),
-``model.keras`` (``keras.saving.load_model`` reads it),
-``history.json`` (per-epoch metrics of ``model.fit``) and ``metrics.json`` (``loader``,
-``epochs``, ``val_accuracy``, ``val_loss``, ``seconds``: wall-clock seconds of ``fit``,
-``class_names``, ...). Bad data exits with status 2 and one ``error:`` line naming the
-folder or file, before training starts.
+Writes to ``--output-dir`` (see ``train``): ``model.keras`` and ``best.keras``
+(``keras.saving.load_model`` reads them), ``class_names.json`` beside them (what
+``evaluate``/``predict``/``export`` read), ``history.json``/``history.png`` (per-epoch
+metrics), ``metrics.json`` (``loader``, ``epochs``, ``resumed_from_epoch``, ``val_accuracy``,
+``seconds``: wall-clock seconds of ``fit``, ...) and TensorBoard logs in ``logs/``
+(``make tensorboard``, https://www.tensorflow.org/tensorboard/get_started). Rerunning the
+same command after an interruption resumes from the last completed epoch (``--fresh``
+starts over). ``--deterministic`` makes reruns bit-identical
+(https://www.tensorflow.org/api_docs/python/tf/config/experimental/enable_op_determinism);
+``--strategy mirrored`` trains on every GPU (or CPU device) with ``MirroredStrategy``. Bad
+data exits with status 2 and one ``error:`` line naming the folder or file, before
+training starts.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -30,10 +37,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from .artifacts import save_class_names
 from .data import ImageFolderPyDataset
 from .images import DataError, find_unreadable_images, list_image_folder
 from .model import build_model
 from .pipeline import make_dataset
+from .plots import plot_history
 
 LOADERS = ("sequence", "tf-data")
 
@@ -108,8 +117,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1, help="PyDataset workers (sequence)")
     parser.add_argument("--cache", action="store_true", help="cache decoded images (tf-data)")
+    parser.add_argument(
+        "--fresh", action="store_true", help="ignore the backup of an interrupted run"
+    )
+    parser.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="bit-identical reruns: seeded, with TensorFlow op determinism (slower)",
+    )
+    parser.add_argument("--strategy", choices=("default", "mirrored"), default="default")
+    parser.add_argument(
+        "--cpu-devices",
+        type=int,
+        default=1,
+        help="split the CPU into N logical devices (try --strategy mirrored without GPUs)",
+    )
     args = parser.parse_args(argv)
-    for name in ("epochs", "batch_size", "image_size", "workers"):
+    for name in ("epochs", "batch_size", "image_size", "workers", "cpu_devices"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if not 0.0 <= args.validation_split < 1.0:
@@ -117,12 +141,67 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def read_csv_history(path: Path) -> dict[str, list[float]]:
+    """Per-epoch metrics from ``CSVLogger``'s file, one value per epoch in epoch order.
+
+    A resumed run appends to the file; an epoch that was logged and then run again (the
+    process died between the log row and the backup) keeps its last row.
+    """
+    if not path.is_file():
+        return {}
+    with path.open(newline="") as handle:
+        rows = {int(row["epoch"]): row for row in csv.DictReader(handle)}
+    keys = [key for key in next(iter(rows.values()), {}) if key != "epoch"]
+    return {key: [float(rows[epoch][key]) for epoch in sorted(rows)] for key in keys}
+
+
+def backed_up_epochs(backup: Path) -> int:
+    """Epochs completed by an interrupted run, from ``BackupAndRestore``'s metadata (0: none)."""
+    try:
+        return int(json.loads((backup / "training_metadata.json").read_text())["epoch"])
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+def split_cpu(devices: int) -> None:
+    """Split the CPU into ``devices`` logical devices, to try several replicas without GPUs.
+
+    Must run before TensorFlow executes its first op (RuntimeError otherwise).
+    https://www.tensorflow.org/api_docs/python/tf/config/set_logical_device_configuration
+    """
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * devices
+    )
+
+
+def distribution(strategy: str) -> tf.distribute.Strategy:
+    """The default strategy, or ``MirroredStrategy`` over every GPU (else every CPU device).
+
+    https://www.tensorflow.org/guide/distributed_training#mirroredstrategy
+    """
+    if strategy != "mirrored":
+        return tf.distribute.get_strategy()
+    gpus = tf.config.list_logical_devices("GPU")
+    devices = [d.name for d in (gpus or tf.config.list_logical_devices("CPU"))]
+    return tf.distribute.MirroredStrategy(devices=devices)
+
+
 def train(args: argparse.Namespace) -> dict:
-    """Run one training; returns the metrics written to ``metrics.json``.
+    """Run one training, resuming an interrupted one; returns what ``metrics.json`` holds.
+
+    Writes to ``args.output_dir``: ``model.keras`` (last epoch), ``best.keras`` (lowest
+    ``val_loss``), ``class_names.json``, ``history.json`` and ``history.png`` (every epoch,
+    also those of an interrupted run), ``history.csv``, ``metrics.json`` and TensorBoard logs.
+    ``backup/`` holds the per-epoch backup (``keras.callbacks.BackupAndRestore``) while
+    training runs; the same command after an interruption (SIGKILL included) continues from
+    the last completed epoch, and a run that completes removes it. ``--fresh`` ignores it.
 
     Raises:
         DataError: the data folder or an image in it cannot be used.
     """
+    if args.cpu_devices > 1:
+        split_cpu(args.cpu_devices)  # before any TensorFlow op runs
     paths, labels, class_names = list_image_folder(args.data_dir)
     unreadable = find_unreadable_images(paths)
     if unreadable:
@@ -131,33 +210,61 @@ def train(args: argparse.Namespace) -> dict:
             f"{len(unreadable)} file(s) cannot be decoded as images: {shown}. "
             "Remove or replace them."
         )
-    train_idx, val_idx = split_indices(labels, args.validation_split, args.seed)
-    keras.utils.set_random_seed(args.seed)
-    train_data, val_data = make_loaders(args.loader, paths, labels, train_idx, val_idx, args)
-    model = build_model(
-        (args.image_size, args.image_size), len(class_names), learning_rate=args.learning_rate
-    )
     output = Path(args.output_dir)
     output.mkdir(parents=True, exist_ok=True)
+    backup, history_csv = output / "backup", output / "history.csv"
+    if args.fresh or not backup.exists():
+        shutil.rmtree(backup, ignore_errors=True)
+        history_csv.unlink(missing_ok=True)
+    resumed_from = backed_up_epochs(backup)
+    train_idx, val_idx = split_indices(labels, args.validation_split, args.seed)
+    keras.utils.set_random_seed(args.seed)  # Python, NumPy and TensorFlow
+    if args.deterministic:
+        tf.config.experimental.enable_op_determinism()  # before the model is compiled
+    strategy = distribution(args.strategy)
+    train_data, val_data = make_loaders(args.loader, paths, labels, train_idx, val_idx, args)
+    with strategy.scope():
+        # Built (keras.Input) before fit, as BackupAndRestore needs (keras-team/keras#20712).
+        model = build_model(
+            (args.image_size, args.image_size), len(class_names), learning_rate=args.learning_rate
+        )
+    monitor = "val_loss" if val_idx.size else "loss"
+    best = keras.callbacks.ModelCheckpoint(
+        output / "best.keras", monitor=monitor, save_best_only=True
+    )
+    earlier = read_csv_history(history_csv).get(monitor)
+    if earlier:
+        best.best = min(earlier)  # a resumed run keeps the best of the interrupted one
     log_dir = Path(args.log_dir) if args.log_dir else output / "logs"
+    callbacks = [
+        # The log row before the backup: a run killed between them reruns that epoch,
+        # whose row read_csv_history then keeps once.
+        keras.callbacks.CSVLogger(history_csv, append=True),
+        keras.callbacks.BackupAndRestore(backup, double_checkpoint=True),
+        best,
+        keras.callbacks.TensorBoard(log_dir),
+    ]
     start = time.perf_counter()
     # Both loaders shuffle themselves each epoch; fit's own shuffle must stay off.
-    history = model.fit(
+    model.fit(
         train_data,
         validation_data=val_data,
         epochs=args.epochs,
         shuffle=False,
-        callbacks=[keras.callbacks.TensorBoard(log_dir)],
+        callbacks=callbacks,
         verbose=1,
     )
     seconds = time.perf_counter() - start
 
     model.save(output / "model.keras")
-    per_epoch = {key: [float(v) for v in values] for key, values in history.history.items()}
+    save_class_names(output, class_names)
+    per_epoch = read_csv_history(history_csv)
     (output / "history.json").write_text(json.dumps(per_epoch, indent=2) + "\n")
+    plot_history(per_epoch, output / "history.png")
     metrics = {
         "loader": args.loader,
         "epochs": args.epochs,
+        "resumed_from_epoch": resumed_from,
         "accuracy": per_epoch["accuracy"][-1],
         "loss": per_epoch["loss"][-1],
         "val_accuracy": per_epoch["val_accuracy"][-1] if "val_accuracy" in per_epoch else None,
@@ -167,6 +274,9 @@ def train(args: argparse.Namespace) -> dict:
         "validation_examples": int(len(val_idx)),
         "batch_size": args.batch_size,
         "image_size": args.image_size,
+        "deterministic": args.deterministic,
+        "strategy": args.strategy,
+        "replicas": strategy.num_replicas_in_sync,
         "class_names": class_names,
         "tensorflow": tf.__version__,
         "keras": keras.__version__,

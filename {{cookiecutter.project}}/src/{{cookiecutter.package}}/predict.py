@@ -1,0 +1,174 @@
+"""Prediction command line: classify image files with a trained model.
+
+Usage::
+
+    python -m {{ cookiecutter.package }}.predict --model artifacts/model.keras
+        --input photos/ --output-dir artifacts/predictions
+
+``--input`` is one image file or a folder, searched recursively; files are recognised by
+extension (``images.IMAGE_EXTENSIONS``, any case) and other files are skipped. Images are
+read by the ``tf.data`` pipeline (``pipeline.make_dataset``) at the model's input size.
+
+Writes ``predictions.csv`` to ``--output-dir``: columns ``path,class,probability`` (the
+top-1 class and its probability), one row per image, in sorted path order. An image that
+cannot be decoded is named on stderr and skipped; the run goes on and exits 0 when at least
+one image was classified. A missing model or input, or no readable image, exits with
+status 2 and one ``error:`` line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+import keras
+import numpy as np
+
+from .artifacts import ArtifactError, load_model_and_classes, model_image_size
+from .images import IMAGE_EXTENSIONS, DataError, find_unreadable_images
+from .pipeline import make_dataset
+
+PREDICTIONS_FILE = "predictions.csv"
+
+
+class Prediction(NamedTuple):
+    """The top-1 class of one image and its probability."""
+
+    path: str
+    class_name: str
+    probability: float
+
+
+def find_images(input_path: str | Path) -> list[str]:
+    """The image files of ``input_path``: the file itself, or a folder's, recursively, sorted.
+
+    Raises:
+        images.DataError: ``input_path`` does not exist, is a file without an image
+            extension, or is a folder holding no image file.
+    """
+    root = Path(input_path)
+    if root.is_file():
+        if root.suffix.lower() not in IMAGE_EXTENSIONS:
+            raise DataError(
+                f"{root} is not an image file ({', '.join(IMAGE_EXTENSIONS)}); pass an image "
+                "or a folder of images."
+            )
+        return [str(root)]
+    if not root.is_dir():
+        raise DataError(f"input {root} does not exist; pass an image file or a folder.")
+    found = sorted(
+        str(path)
+        for path in root.rglob("*")
+        if path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS
+    )
+    if not found:
+        raise DataError(f"folder {root} holds no image file ({', '.join(IMAGE_EXTENSIONS)}).")
+    return found
+
+
+def classify(
+    model: keras.Model, class_names: Sequence[str], paths: Sequence[str], *, batch_size: int = 32
+) -> list[Prediction]:
+    """Top-1 class and probability of each readable image file, in ``paths`` order.
+
+    Raises:
+        tensorflow.errors.InvalidArgumentError: a file cannot be decoded (filter ``paths``
+            with ``images.find_unreadable_images`` first).
+    """
+    if not paths:
+        return []
+    dataset = make_dataset(
+        paths, [0] * len(paths), batch_size=batch_size, image_size=model_image_size(model)
+    )
+    probabilities = model.predict(dataset.map(lambda x, y: x), verbose=0)
+    top = np.argmax(probabilities, axis=-1)
+    return [
+        Prediction(path, class_names[index], float(row[index]))
+        for path, index, row in zip(paths, top, probabilities, strict=True)
+    ]
+
+
+def write_predictions(predictions: Sequence[Prediction], path: str | Path) -> Path:
+    """Write ``path,class,probability`` rows to a CSV file (its folder is created)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["path", "class", "probability"])
+        for prediction in predictions:
+            probability = f"{prediction.probability:.6f}"
+            writer.writerow([prediction.path, prediction.class_name, probability])
+    return path
+
+
+def predict(
+    model_path: str | Path,
+    input_path: str | Path,
+    output_dir: str | Path | None = None,
+    *,
+    batch_size: int = 32,
+) -> tuple[list[Prediction], list[str]]:
+    """Classify the images of ``input_path``; write ``predictions.csv`` when ``output_dir``.
+
+    Returns:
+        ``(predictions, skipped)``: one prediction per readable image, and the paths that
+        could not be decoded.
+
+    Raises:
+        artifacts.ArtifactError: the model or its ``class_names.json`` cannot be used.
+        images.DataError: as ``find_images``, or no image could be decoded.
+    """
+    model, class_names = load_model_and_classes(model_path)
+    paths = find_images(input_path)
+    skipped = find_unreadable_images(paths)
+    unreadable = set(skipped)
+    readable = [path for path in paths if path not in unreadable]
+    if not readable:
+        raise DataError(
+            f"none of the {len(paths)} image file(s) in {input_path} can be decoded: "
+            f"{', '.join(skipped[:5])}{' ...' if len(skipped) > 5 else ''}"
+        )
+    predictions = classify(model, class_names, readable, batch_size=batch_size)
+    if output_dir is not None:
+        write_predictions(predictions, Path(output_dir) / PREDICTIONS_FILE)
+    return predictions, skipped
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Classify image files with a trained model.")
+    parser.add_argument("--model", default="artifacts/model.keras", help="a .keras model file")
+    parser.add_argument("--input", required=True, help="an image file or a folder (recursive)")
+    parser.add_argument(
+        "--output-dir", default="artifacts/predictions", help="default: artifacts/predictions/"
+    )
+    parser.add_argument("--batch-size", type=int, default=32)
+    args = parser.parse_args(argv)
+    if args.batch_size < 1:
+        parser.error("--batch-size must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        predictions, skipped = predict(
+            args.model, args.input, args.output_dir, batch_size=args.batch_size
+        )
+    except (ArtifactError, DataError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for path in skipped:
+        print(f"warning: skipped {path}: cannot be decoded as an image", file=sys.stderr)
+    print(
+        f"classified {len(predictions)} image(s), skipped {len(skipped)} "
+        f"-> {Path(args.output_dir) / PREDICTIONS_FILE}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
