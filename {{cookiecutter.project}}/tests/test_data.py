@@ -1,5 +1,8 @@
-"""The PyDataset loader: shapes, dtypes, labels, shuffling and bad-data errors."""
+"""The PyDataset loader: shapes, dtypes, labels, shuffling, workers and bad-data errors."""
 
+import multiprocessing
+import pickle
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import keras
@@ -71,6 +74,49 @@ def test_model_fits_a_pydataset_with_workers(image_folder):
     )
     history = build_model((16, 16), len(class_names)).fit(dataset, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+
+
+def test_workers_give_the_same_batches_as_one_worker(image_folder):
+    """Keras's ordered enqueuer with 2 worker threads yields fit's batches in the same order."""
+    paths, labels, _ = list_image_folder(image_folder)
+    model = keras.Sequential([keras.Input((10, 10, 3)), keras.layers.Identity()])
+    images = [
+        model.predict(
+            ImageFolderPyDataset(paths, labels, batch_size=4, image_size=(10, 10), workers=w),
+            verbose=0,
+        )
+        for w in (1, 2)
+    ]
+    assert images[0].shape == (15, 10, 10, 3)
+    np.testing.assert_array_equal(images[0], images[1])
+
+
+def test_getitem_is_safe_from_many_threads(image_folder):
+    dataset, _ = ImageFolderPyDataset.from_directory(image_folder, batch_size=2, image_size=(8, 8))
+    one_by_one = [dataset[i] for i in range(len(dataset))]
+    with ThreadPoolExecutor(4) as pool:
+        at_once = list(pool.map(dataset.__getitem__, [*range(len(dataset))] * 3))
+    for index, (x, y) in enumerate(at_once):
+        np.testing.assert_array_equal(x, one_by_one[index % len(dataset)][0])
+        np.testing.assert_array_equal(y, one_by_one[index % len(dataset)][1])
+
+
+def test_multiprocessing_under_fork_warns_and_uses_threads(image_folder, monkeypatch):
+    """Forked workers would hang in TensorFlow, so the dataset keeps to threads."""
+    monkeypatch.setattr(multiprocessing, "get_start_method", lambda allow_none=False: "fork")
+    with pytest.warns(UserWarning, match="worker threads instead"):
+        dataset, _ = ImageFolderPyDataset.from_directory(
+            image_folder, workers=2, use_multiprocessing=True
+        )
+    assert (dataset.workers, dataset.use_multiprocessing) == (2, False)
+
+
+def test_dataset_pickles_for_spawned_workers(image_folder):
+    """Spawned workers receive the dataset pickled; it decodes the same batch there."""
+    dataset, _ = ImageFolderPyDataset.from_directory(image_folder, batch_size=4, image_size=(8, 8))
+    copy = pickle.loads(pickle.dumps(dataset))
+    np.testing.assert_array_equal(copy[1][0], dataset[1][0])
+    np.testing.assert_array_equal(copy[1][1], dataset[1][1])
 
 
 @pytest.mark.parametrize(

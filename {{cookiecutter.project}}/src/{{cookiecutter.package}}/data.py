@@ -9,6 +9,8 @@ folder layout and the decoding live in ``images.py``.
 from __future__ import annotations
 
 import math
+import multiprocessing
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,14 +18,26 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .images import DataError, decode_image, list_image_folder
+from .images import DataError, batch_decoder, list_image_folder
 
 
 class ImageFolderPyDataset(keras.utils.PyDataset):
     """Batches of images and labels from file paths, for ``model.fit``.
 
     Each item is ``(x, y)``: ``x`` float32 ``(batch, height, width, 3)`` in [0, 1], ``y``
-    int32 ``(batch,)`` class indices. The last batch may be smaller.
+    int32 ``(batch,)`` class indices. The last batch may be smaller. A batch is read and
+    decoded in one compiled call (``images.batch_decoder``), equal to the ``tf.data``
+    pipeline's batch (``pipeline.make_dataset``) for the same order.
+
+    Workers: ``__getitem__`` only reads shared state, so with ``workers > 1`` Keras's
+    thread pool (``use_multiprocessing=False``) decodes several batches at once; TensorFlow
+    releases the GIL while it decodes. ``use_multiprocessing=True`` does not help here:
+    Keras 3 runs the workers in a ``multiprocessing.Pool`` of the default start method, which
+    is ``fork`` on Linux before Python 3.14, and TensorFlow's runtime does not survive a
+    fork (a worker forked after TensorFlow has run hangs on its first op; measured with
+    TF 2.21: no batch in 40 s). So under ``fork`` this class warns and uses threads. Under
+    ``spawn``/``forkserver`` the dataset pickles and works, but every worker re-imports
+    TensorFlow, on every epoch (Keras makes a new pool per epoch): seconds per worker.
 
     Args:
         paths: image file paths.
@@ -39,6 +53,10 @@ class ImageFolderPyDataset(keras.utils.PyDataset):
         ValueError: ``paths`` and ``labels`` differ in length, or ``batch_size`` < 1.
         DataError: ``paths`` is empty.
         TypeError: an unknown keyword argument (raised by ``PyDataset``).
+
+    Warns:
+        UserWarning: ``use_multiprocessing=True`` under the ``fork`` start method; threads
+            are used instead.
     """
 
     def __init__(
@@ -53,6 +71,13 @@ class ImageFolderPyDataset(keras.utils.PyDataset):
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
+        if self.use_multiprocessing and _start_method() == "fork":
+            warnings.warn(
+                "use_multiprocessing=True would fork TensorFlow, whose forked workers hang; "
+                f"using {self.workers} worker threads instead (see ImageFolderPyDataset).",
+                stacklevel=2,
+            )
+            self.use_multiprocessing = False
         if len(paths) != len(labels):
             raise ValueError(f"{len(paths)} paths but {len(labels)} labels")
         if not paths:
@@ -65,9 +90,20 @@ class ImageFolderPyDataset(keras.utils.PyDataset):
         self.image_size = tuple(image_size)
         self.shuffle = shuffle
         self._rng = np.random.default_rng(seed)
-        self.order = np.arange(len(self.paths))
-        if shuffle:
-            self._rng.shuffle(self.order)
+        self.order = (
+            self._rng.permutation(len(self.paths)) if shuffle else np.arange(len(self.paths))
+        )
+        self._decode_batch = batch_decoder(self.image_size)
+
+    def __getstate__(self) -> dict:
+        # A tf.function does not pickle; rebuilt on unpickling (spawned worker processes).
+        state = self.__dict__.copy()
+        del state["_decode_batch"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._decode_batch = batch_decoder(self.image_size)
 
     @classmethod
     def from_directory(
@@ -85,15 +121,27 @@ class ImageFolderPyDataset(keras.utils.PyDataset):
         return math.ceil(len(self.paths) / self.batch_size)
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Batch ``index`` as ``(x, y)``; safe to call from several threads at once.
+
+        Raises:
+            IndexError: ``index`` is not in ``[0, len(self))``.
+            tf.errors.NotFoundError, tf.errors.InvalidArgumentError: a file of the batch is
+                missing or not an image (``images.find_unreadable_images`` names them all).
+        """
         if not 0 <= index < len(self):
             raise IndexError(f"batch {index} out of range for {len(self)} batches")
         rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        images = [
-            decode_image(tf.io.read_file(path), self.image_size).numpy()
-            for path in self.paths[rows]
-        ]
-        return np.stack(images), self.labels[rows]
+        images = self._decode_batch(tf.constant(self.paths[rows]))
+        return images.numpy(), self.labels[rows]
 
     def on_epoch_end(self) -> None:
         if self.shuffle:
-            self._rng.shuffle(self.order)
+            # A new array, not an in-place shuffle: a worker still reading the old order
+            # sees one consistent permutation.
+            self.order = self._rng.permutation(len(self.paths))
+
+
+def _start_method() -> str:
+    """The start method ``multiprocessing.Pool`` will use, without fixing it."""
+    chosen = multiprocessing.get_start_method(allow_none=True)
+    return chosen or multiprocessing.get_all_start_methods()[0]
