@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from .artifacts import ArtifactError, load_model_and_classes, model_image_size
-from .images import DataError, find_unreadable_images, list_image_folder
+from .images import DataError, list_image_folder, require_readable
 from .pipeline import make_dataset
 from .plots import plot_confusion_matrix
 
@@ -108,13 +108,7 @@ def evaluate(
             f"class folder(s) {', '.join(unknown)} in {data_dir} are not classes of the model "
             f"{model_path} (it knows: {', '.join(class_names)}). Rename or remove them."
         )
-    unreadable = find_unreadable_images(paths)
-    if unreadable:
-        shown = ", ".join(unreadable[:5]) + (" ..." if len(unreadable) > 5 else "")
-        raise DataError(
-            f"{len(unreadable)} file(s) cannot be decoded as images: {shown}. "
-            "Remove or replace them."
-        )
+    require_readable(paths)
     # The folder's class indices follow its own sorted names; map them to the model's.
     to_model = np.array([class_names.index(name) for name in folder_classes])
     true = to_model[np.asarray(labels)]

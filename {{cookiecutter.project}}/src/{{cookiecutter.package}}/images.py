@@ -135,3 +135,18 @@ def find_unreadable_images(paths: Sequence[str]) -> list[str]:
     )
     readable = {path.decode() for path, _ in checked.as_numpy_iterator()}
     return [path for path in paths if path not in readable]
+
+
+def require_readable(paths: Sequence[str]) -> None:
+    """Check that every path decodes as an image, before any long work starts.
+
+    Raises:
+        DataError: naming the unreadable files (the first five) and how many there are.
+    """
+    unreadable = find_unreadable_images(paths)
+    if unreadable:
+        shown = ", ".join(unreadable[:5]) + (" ..." if len(unreadable) > 5 else "")
+        raise DataError(
+            f"{len(unreadable)} file(s) cannot be decoded as images: {shown}. "
+            "Remove or replace them."
+        )

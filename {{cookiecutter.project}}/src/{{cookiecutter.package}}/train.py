@@ -39,7 +39,7 @@ import tensorflow as tf
 
 from .artifacts import save_class_names
 from .data import ImageFolderPyDataset
-from .images import DataError, find_unreadable_images, list_image_folder
+from .images import DataError, list_image_folder, require_readable
 from .model import build_model
 from .pipeline import make_dataset
 from .plots import plot_history
@@ -203,13 +203,7 @@ def train(args: argparse.Namespace) -> dict:
     if args.cpu_devices > 1:
         split_cpu(args.cpu_devices)  # before any TensorFlow op runs
     paths, labels, class_names = list_image_folder(args.data_dir)
-    unreadable = find_unreadable_images(paths)
-    if unreadable:
-        shown = ", ".join(unreadable[:5]) + (" ..." if len(unreadable) > 5 else "")
-        raise DataError(
-            f"{len(unreadable)} file(s) cannot be decoded as images: {shown}. "
-            "Remove or replace them."
-        )
+    require_readable(paths)
     output = Path(args.output_dir)
     output.mkdir(parents=True, exist_ok=True)
     backup, history_csv = output / "backup", output / "history.csv"
