@@ -102,7 +102,7 @@ def applies(verdict: Verdict) -> bool:
     return verdict.status in ("prefer", "private") and verdict.same_object
 
 
-def plan_imports(plan: Plan, verdicts: list[Verdict], versions: dict[str, str]) -> dict[str, str]:
+def plan_imports(plan: Plan, verdicts: list[Verdict]) -> dict[str, str]:
     """Plan the import statements; returns the bindings after the rewrite (name -> path)."""
     by_statement: dict[int, list[Verdict]] = defaultdict(list)
     bindings: dict[str, str] = {}
@@ -373,14 +373,14 @@ def failing_targets(verdicts: list[Verdict]) -> set[str]:
 
 
 def migrate_file(
-    path: Path, stack: Stack, judge: Judge, versions: dict[str, str], check: bool
-) -> tuple[Plan | None, str]:
+    path: Path, stack: Stack, judge: Judge, versions: dict[str, str]
+) -> tuple[Plan, str]:
     """Plan, apply and verify one file; returns (plan, new source)."""
     source = path.read_text(encoding="utf-8")
     scan_ = scan_source(source, path)
     verdicts = judge.judge([scan_])[scan_]
     plan = Plan(scan_, source)
-    bindings = plan_imports(plan, verdicts, versions)
+    bindings = plan_imports(plan, verdicts)
     plan_chains(plan, verdicts, bindings)
     judged = {v.ref.bound_path: v for v in verdicts if v.ref.kind == "from"}
     judged.update({v.ref.path: v for v in verdicts if v.ref.kind == "chain"})
@@ -454,7 +454,7 @@ def main(argv: list[str] | None = None, stack: Stack | None = None) -> int:
             judge, versions = Judge(stack), stack.versions()
             for path in files:
                 try:
-                    plan, new_source = migrate_file(path, stack, judge, versions, args.check)
+                    plan, new_source = migrate_file(path, stack, judge, versions)
                 except (SyntaxError, cst.ParserSyntaxError, UnicodeDecodeError, OSError) as error:
                     first = str(error).strip().splitlines()[0] if str(error).strip() else ""
                     print(

@@ -38,11 +38,7 @@ import types
 import warnings
 
 STACK_ROOTS = ("keras", "tensorflow", "tf_keras")
-INDEX_ROOTS = (
-    ("keras", "keras"),
-    ("tensorflow.keras", "tensorflow.keras"),
-    ("tensorflow.compat.v1", "tensorflow.compat.v1"),
-)
+INDEX_ROOTS = ("keras", "tensorflow.keras", "tensorflow.compat.v1")
 MAX_DEPTH = 6
 INSTALLED_DIRS = tuple(
     os.path.realpath(sysconfig.get_paths()[key])
@@ -346,7 +342,7 @@ def build_index() -> dict[str, list[dict]]:
             if isinstance(obj, types.ModuleType) and not path.startswith("tensorflow.compat.v1"):
                 visit(obj, child, depth + 1)
 
-    for path, _ in INDEX_ROOTS:
+    for path in INDEX_ROOTS:
         try:
             root = walk(path)
         except Exception:  # noqa: BLE001, S112 - a missing root just has no candidates

@@ -25,7 +25,6 @@ does not resolve.
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +44,6 @@ TWIN_PREFIXES = (
     ("keras.api.keras", "keras"),
     ("keras.api", "keras"),
 )
-FIXABLE = ("prefer", "private", "fails")
 
 
 def family(path: str) -> str:
@@ -440,10 +438,3 @@ def describe(verdict: Verdict, versions: dict[str, str]) -> tuple[str, str] | No
     if verdict.advice:
         message += f"; {verdict.advice}"
     return severity, message
-
-
-def relative(path: os.PathLike) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
