@@ -19,7 +19,7 @@ GUARD_FILES = [
     "smoke", "stack", "verdicts",
 ]  # fmt: skip
 TEST_FILES = [
-    "conftest", "test_check_imports", "test_data", "test_doctor", "test_evaluate", "test_export",
+    "conftest", "test_advice", "test_check_imports", "test_data", "test_doctor", "test_evaluate", "test_export",
     "test_images", "test_import_lint", "test_migrate", "test_model", "test_pipeline", "test_plots",
     "test_predict", "test_smoke", "test_train", "test_workflow",
 ]  # fmt: skip

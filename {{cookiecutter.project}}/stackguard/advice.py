@@ -2,10 +2,11 @@
 
 This is text, not a verdict: ``verdicts`` shows it only after the probe found that a name
 fails (or resolves only through the tf.keras compatibility surface) and that no public
-path of the same name exists. Each entry names, in ``NAMES``, the paths its text advises;
-``tests/test_advice.py`` checks that every one of them resolves in the installed stack and
-that the legacy name itself has no canonical successor. Sources: the Keras 3 migration
-guide (https://keras.io/guides/migrating_to_keras_3/) and the Keras 2.x release notes.
+path of the same name exists in plain ``keras`` (``verdicts.Judge.find_replacement``). Each
+entry lists, after its text, the paths the text advises; ``tests/test_advice.py`` checks
+that every one of them resolves in the installed stack and appears in the text. Sources:
+the Keras 3 migration guide (https://keras.io/guides/migrating_to_keras_3/) and the Keras
+2.x release notes.
 """
 
 from __future__ import annotations
