@@ -6,6 +6,7 @@ GitHub workflow must pass zizmor with no findings (https://docs.zizmor.sh/audits
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -66,7 +67,7 @@ def test_github_workflow_is_hardened(github_project):
     workflow = yaml.safe_load((github_project / ".github" / "workflows" / "ci.yml").read_text())
     assert workflow["permissions"] == {}
     assert workflow["concurrency"]["cancel-in-progress"] is True
-    assert set(workflow["jobs"]) == {"lint", "test", "locks", "gpu"}
+    assert set(workflow["jobs"]) == {"lint", "test", "locks", "template", "gpu"}
     text = (github_project / ".github" / "workflows" / "ci.yml").read_text()
     for uses in re.findall(r"uses: (\S+.*)", text):
         assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", uses), uses
@@ -85,11 +86,12 @@ def test_github_workflow_is_hardened(github_project):
 def test_both_ci_flavours_run_the_same_make_targets(github_project, gitlab_project):
     workflow = yaml.safe_load((github_project / ".github" / "workflows" / "ci.yml").read_text())
     gitlab = yaml.safe_load((gitlab_project / ".gitlab-ci.yml").read_text())
-    for job in ("lint", "test", "locks", "gpu"):
+    for job in ("lint", "test", "locks", "template", "gpu"):
         github_steps = [s["run"] for s in workflow["jobs"][job]["steps"] if "run" in s]
         assert gitlab[job]["script"] == github_steps, job
     makefile = (github_project / "Makefile").read_text()
-    for command in {c for job in ("lint", "test", "locks", "gpu") for c in gitlab[job]["script"]}:
+    jobs = ("lint", "test", "locks", "template", "gpu")
+    for command in {c for job in jobs for c in gitlab[job]["script"]}:
         target = command.split()[1]
         assert re.search(rf"^{re.escape(target)}:", makefile, re.MULTILINE), target
 
@@ -101,9 +103,10 @@ def test_pre_commit_hooks_are_local_and_use_locked_tools(github_project):
     assert {
         "ruff-check", "ruff-format", "end-of-file-fixer", "trailing-whitespace", "check-yaml",
         "check-toml", "check-merge-conflict", "check-added-large-files", "check-imports", "smoke",
+        "nbstripout",
     } == set(hooks)  # fmt: skip
     dev_lock = (github_project / "requirements" / "dev.txt").read_text()
-    for name in ("ruff", "pre-commit-hooks", "pre-commit"):
+    for name in ("ruff", "pre-commit-hooks", "pre-commit", "nbstripout"):
         assert re.search(rf"^{name}==", dev_lock, re.MULTILINE), name
     for hook in hooks.values():
         assert hook["language"] == "system"
@@ -111,6 +114,7 @@ def test_pre_commit_hooks_are_local_and_use_locked_tools(github_project):
     assert hooks["smoke"]["files"] == r"^(src/|stackguard/|tests/|requirements/|pyproject\.toml$)"
     assert hooks["check-imports"]["types_or"] == ["python", "jupyter"]
     assert hooks["check-imports"].get("pass_filenames", True)  # the changed files only
+    assert hooks["nbstripout"]["types"] == ["jupyter"]
 
 
 def test_smoke_hook_without_a_venv_fails_with_one_line_naming_the_fix(github_project):
@@ -140,3 +144,36 @@ def test_every_job_that_installs_caches_uv_keyed_on_the_locks(github_project, gi
     assert gitlab["variables"]["UV_CACHE_DIR"] == "$CI_PROJECT_DIR/.cache/uv"
     assert ".cache/uv" in gitlab["default"]["cache"]["paths"]
     assert "requirements/cpu.txt" in gitlab["default"]["cache"]["key"]["files"]
+
+
+def test_the_template_job_is_optional_in_both_ci_flavours(github_project, gitlab_project):
+    workflow = yaml.safe_load((github_project / ".github" / "workflows" / "ci.yml").read_text())
+    assert workflow["jobs"]["template"]["continue-on-error"] is True
+    gitlab = yaml.safe_load((gitlab_project / ".gitlab-ci.yml").read_text())
+    assert gitlab["template"]["allow_failure"] is True
+    assert gitlab["template"]["script"][-1] == "make cruft-check"
+
+
+def test_dependabot_watches_the_locks_with_a_cooldown_and_groups_tensorflow_with_keras(
+    github_project,
+):
+    config = yaml.safe_load((github_project / ".github" / "dependabot.yml").read_text())
+    pip = next(u for u in config["updates"] if u["package-ecosystem"] == "pip")
+    assert pip["directory"] == "/" and pip["cooldown"]["default-days"] > 0
+    groups = [g["patterns"] for g in pip["groups"].values()]
+    assert any("tensorflow" in patterns and "keras" in patterns for patterns in groups)
+
+
+def test_renovate_reads_every_lock_and_groups_tensorflow_with_keras(github_project):
+    """The fields Renovate acts on; its own validator checks the file (test_renovate.py)."""
+    config = json.loads((github_project / "renovate.json").read_text())
+    patterns = config["pip-compile"]["managerFilePatterns"]
+    regexes = [re.compile(p.strip("/")) for p in patterns]
+    for lock in ("cpu", "cuda", "dev"):
+        assert any(r.search(f"requirements/{lock}.txt") for r in regexes), lock
+    assert not any(r.search(f"requirements/{lock}.in") for r in regexes for lock in ("cpu",))
+    assert config["lockFileMaintenance"]["enabled"] is True
+    assert any("monday" in s for s in config["lockFileMaintenance"]["schedule"])
+    group = next(rule for rule in config["packageRules"] if "groupName" in rule)
+    assert {"tensorflow", "keras"} <= set(group["matchPackageNames"])
+    assert config["pip_requirements"]["enabled"] is False
