@@ -6,8 +6,10 @@ from a short list of causes, each a check here: the wrong interpreter or venv, v
 that differ from the lock or from each other's declared requirements (``pip check``), two
 distributions installing one module (``tensorflow`` with ``tensorflow-cpu``), a local file
 shadowing ``keras``/``tensorflow``/``tf_keras``, ``TF_USE_LEGACY_KERAS`` or
-``KERAS_BACKEND`` asking for what is not installed, what ``tf.keras`` resolves to, and
-for the CUDA variant the CUDA build, NVIDIA libraries and GPUs.
+``KERAS_BACKEND`` asking for what is not installed, what ``tf.keras`` resolves to, the
+project's Jupyter kernel and a notebook on the wrong one (run the doctor from a cell, or
+call ``stackguard.kernel.require_project_kernel()``), and for the CUDA variant the CUDA
+build, NVIDIA libraries and GPUs.
 
 Each check prints ``PASS``, ``WARN`` or ``FAIL``, what it found and, when not PASS, the
 command or edit that fixes it; ``--json`` prints the same as JSON. Exits 1 when any check
@@ -28,7 +30,7 @@ import sysconfig
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import locks
+from . import kernel, locks
 from .locks import PROJECT_ROOT
 
 STACK_MODULES = ("tensorflow", "keras", "tf_keras")
@@ -122,9 +124,16 @@ def check_python(root: Path = PROJECT_ROOT) -> list[Finding]:
 
 @guarded
 def check_venv(root: Path = PROJECT_ROOT) -> list[Finding]:
-    """Whether the interpreter running is the project's ``.venv``."""
+    """Whether the interpreter running is the project's ``.venv``.
+
+    Inside a Jupyter kernel (``ipykernel`` imported), a wrong interpreter is a wrong kernel:
+    the finding names the kernel's interpreter, the venv's, and how to switch.
+    """
     venv = root / ".venv"
     prefix = Path(sys.prefix).resolve()
+    if "ipykernel" in sys.modules:
+        ok, found, fix = kernel.running_kernel(root)
+        return [Finding("kernel", "PASS" if ok else "FAIL", found, fix)]
     if not venv.is_dir():
         return [Finding("venv", "FAIL", f"{venv} does not exist", "make install")]
     if prefix != venv.resolve():
@@ -137,6 +146,13 @@ def check_venv(root: Path = PROJECT_ROOT) -> list[Finding]:
             )
         ]
     return [Finding("venv", "PASS", f"running {venv}")]
+
+
+@guarded
+def check_kernel(root: Path = PROJECT_ROOT) -> list[Finding]:
+    """Whether the project's Jupyter kernel is registered and runs the venv's interpreter."""
+    ok, found, fix = kernel.registered_kernel(root)
+    return [Finding("kernel-spec", "PASS" if ok else "FAIL", found, fix)]
 
 
 @guarded
@@ -432,6 +448,7 @@ def run_doctor(root: Path = PROJECT_ROOT, probe_tf: bool = True) -> list[Finding
     findings = [
         *check_python(root),
         *check_venv(root),
+        *check_kernel(root),
         *check_lock(root),
         *check_requirements(),
         *check_duplicates(),

@@ -6,7 +6,8 @@ not in it, so it starts when the package cannot import. Checks, one line each:
 1. every module of the package imports; a failure names each file, line and statement of
    the traceback inside the project, then the doctor's findings that can cause it;
 2. every package pinned in the active lock (``requirements/cpu.txt`` or ``cuda.txt``, plus
-   ``dev.txt``) is installed at exactly its pinned version;
+   ``dev.txt``) is installed at exactly its pinned version, and the project's Jupyter
+   kernel (``make install``) runs the venv's interpreter (``kernel.registered_kernel``);
 3. the model builds, and one batch comes through each loader (the PyDataset and the
    ``tf.data`` pipeline) with every warning, Keras and TensorFlow deprecations included,
    raised as an error;
@@ -32,6 +33,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .doctor import run_doctor
+from .kernel import registered_kernel
 from .locks import PACKAGE, PROJECT_ROOT, Check, active_locks, check_versions, installed_versions
 
 
@@ -282,6 +284,7 @@ def run_checks(requirements: Path, gpu: bool = False) -> list[Check]:
             print(f"  {finding}".replace("\n", "\n  "))
     installed = installed_versions()
     report([check_versions(active_locks(requirements, installed), installed)])
+    report([Check("kernel", *registered_kernel())])
     if imports_ok:
         report(check_model_and_loaders())
         report(check_first_day())
