@@ -105,6 +105,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def get_when_listening(url: str, server: subprocess.Popen, wait: float = 60):
+    """GET ``url`` once the server accepts connections (it may log its URL a moment before)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return urllib.request.urlopen(url, timeout=30)
+        except urllib.error.URLError as error:
+            refused = isinstance(error.reason, ConnectionRefusedError)
+            if not refused or server.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"{url}: {error} (server exit code {server.poll()})") from error
+            time.sleep(0.5)
+
+
 @pytest.mark.slow
 def test_make_notebook_serves_jupyterlab_on_localhost_with_a_token(train_project):
     port = free_port()
@@ -125,10 +138,8 @@ def test_make_notebook_serves_jupyterlab_on_localhost_with_a_token(train_project
         assert match, "no URL with a token within 180 s:\n" + "".join(seen)
         assert int(match.group(1)) == port
         token = match.group(2)
-        status = urllib.request.urlopen(
-            f"http://127.0.0.1:{port}/api/status?token={token}", timeout=30
-        )
-        assert status.status == 200
+        status = get_when_listening(f"http://127.0.0.1:{port}/api/status?token={token}", server)
+        assert status.status == 200, "".join(seen)
         assert {"started", "kernels"} <= set(json.loads(status.read()))
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=30)
