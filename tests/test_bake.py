@@ -11,17 +11,19 @@ import yaml
 from conftest import COOKIECUTTER_JSON, LOCKS, project_files
 
 PACKAGE_FILES = [
-    "__init__", "artifacts", "benchmark", "data", "demo_data", "evaluate", "export", "images",
-    "model", "pipeline", "plots", "predict", "train",
+    "__init__", "artifacts", "benchmark", "cluster", "data", "demo_data", "evaluate", "export",
+    "images", "launch_cluster", "model", "multi_worker", "pipeline", "plots", "predict",
+    "run_outputs", "split", "train",
 ]  # fmt: skip
 GUARD_FILES = [
     "__init__", "advice", "bench", "check_imports", "doctor", "kernel", "locks", "migrate", "probe",
     "references", "smoke", "stack", "verdicts",
 ]  # fmt: skip
 TEST_FILES = [
-    "conftest", "test_advice", "test_check_imports", "test_data", "test_doctor", "test_evaluate", "test_export",
-    "test_images", "test_import_lint", "test_kernel", "test_migrate", "test_model", "test_pipeline", "test_plots",
-    "test_predict", "test_smoke", "test_train", "test_workflow",
+    "conftest", "test_advice", "test_check_imports", "test_data", "test_doctor", "test_evaluate",
+    "test_export", "test_images", "test_import_lint", "test_kernel", "test_migrate", "test_model",
+    "test_multi_worker", "test_pipeline", "test_plots", "test_predict", "test_smoke", "test_train",
+    "test_workflow",
 ]  # fmt: skip
 CI_FILES = {
     "github": {".github/workflows/ci.yml", ".github/dependabot.yml"},

@@ -264,7 +264,8 @@ def keras_config_backend() -> tuple[str | None, Path]:
 
 @guarded
 def check_environment() -> list[Finding]:
-    """``TF_USE_LEGACY_KERAS`` and ``KERAS_BACKEND`` (or keras.json) against what is installed."""
+    """``TF_USE_LEGACY_KERAS`` and ``KERAS_BACKEND`` (or keras.json) against what is installed;
+    ``TF_CONFIG`` (a cluster) where training would use ``fit``."""
     installed = locks.installed_versions()
     findings = []
     legacy = os.environ.get("TF_USE_LEGACY_KERAS")
@@ -326,6 +327,19 @@ def check_environment() -> list[Finding]:
                     "unset KERAS_BACKEND",
                 )
             )
+    cluster = os.environ.get("TF_CONFIG")
+    if cluster:
+        findings.append(
+            Finding(
+                "environment",
+                "WARN",
+                f"TF_CONFIG is set ({cluster[:120]}): training with Keras 3 model.fit (make train "
+                "with --strategy default or mirrored) does not use the cluster, and fit under "
+                "MultiWorkerMirroredStrategy fails (keras-team/keras#20585)",
+                "train across workers with --strategy multi-worker (make train-cluster on one "
+                "machine), or unset TF_CONFIG to train alone",
+            )
+        )
     return findings or [Finding("environment", "PASS", "no legacy Keras, Keras backend tensorflow")]
 
 

@@ -104,6 +104,22 @@ def test_a_keras_backend_that_is_not_installed_is_a_failure(monkeypatch, backend
     assert finding.fix.startswith("unset KERAS_BACKEND")
 
 
+def test_a_tf_config_cluster_warns_that_fit_will_not_use_it(monkeypatch):
+    for name in ("TF_USE_LEGACY_KERAS", "KERAS_BACKEND"):
+        monkeypatch.delenv(name, raising=False)
+    cluster = {
+        "cluster": {"worker": ["10.0.0.1:12345", "10.0.0.2:12345"]},
+        "task": {"type": "worker", "index": 0},
+    }
+    monkeypatch.setenv("TF_CONFIG", json.dumps(cluster))
+    [finding] = doctor.check_environment()
+    assert finding.status == "WARN"
+    assert "TF_CONFIG is set" in finding.found and "keras-team/keras#20585" in finding.found
+    assert "--strategy multi-worker" in finding.fix and "make train-cluster" in finding.fix
+    monkeypatch.delenv("TF_CONFIG")
+    assert doctor.check_environment()[0].status == "PASS"
+
+
 def test_a_keras_json_backend_is_checked_too(monkeypatch, tmp_path):
     monkeypatch.delenv("TF_USE_LEGACY_KERAS", raising=False)
     monkeypatch.delenv("KERAS_BACKEND", raising=False)

@@ -18,15 +18,16 @@ metrics), ``metrics.json`` (``loader``, ``epochs``, ``resumed_from_epoch``, ``va
 same command after an interruption resumes from the last completed epoch (``--fresh``
 starts over). ``--deterministic`` makes reruns bit-identical
 (https://www.tensorflow.org/api_docs/python/tf/config/experimental/enable_op_determinism);
-``--strategy mirrored`` trains on every GPU (or CPU device) with ``MirroredStrategy``. Bad
-data exits with status 2 and one ``error:`` line naming the folder or file, before
-training starts.
+``--strategy mirrored`` trains on every GPU (or CPU device) with ``MirroredStrategy``;
+``--strategy multi-worker`` makes this process one worker of a ``MultiWorkerMirroredStrategy``
+cluster described by ``TF_CONFIG`` (``multi_worker``; ``launch_cluster`` starts one on this
+machine). Bad data, a bad ``TF_CONFIG`` or unreachable peers exit with status 2 and one
+``error:`` line naming the folder, file, field or address, before training starts.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import shutil
 import sys
@@ -34,50 +35,26 @@ import time
 from pathlib import Path
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from .artifacts import save_class_names
+from .cluster import ClusterError
 from .data import ImageFolderPyDataset
 from .images import DataError, list_image_folder, require_readable
 from .model import build_model
+from .multi_worker import train_multi_worker
 from .pipeline import make_dataset
-from .plots import plot_history
+from .run_outputs import (
+    HISTORY_CSV,
+    read_csv_history,
+    training_metrics,
+    write_history,
+    write_metrics,
+)
+from .split import split_indices
 
 LOADERS = ("sequence", "tf-data")
-
-
-def split_indices(
-    labels: list[int], validation_split: float, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded stratified split: ``(train_indices, validation_indices)``, both sorted.
-
-    Every class keeps at least one training example and, when ``validation_split`` > 0,
-    gives at least one validation example.
-
-    Raises:
-        DataError: a class has fewer than two images while a validation split is asked for.
-        ValueError: ``validation_split`` outside [0, 1).
-    """
-    if not 0.0 <= validation_split < 1.0:
-        raise ValueError(f"validation_split must be in [0, 1), got {validation_split}")
-    rng = np.random.default_rng(seed)
-    labels_array = np.asarray(labels)
-    train, validation = [], []
-    for label in np.unique(labels_array):
-        members = rng.permutation(np.flatnonzero(labels_array == label))
-        if validation_split == 0.0:
-            train.extend(members)
-            continue
-        if len(members) < 2:
-            raise DataError(
-                f"class index {label} has {len(members)} image; a validation split needs "
-                "at least two images per class."
-            )
-        count = min(max(1, round(len(members) * validation_split)), len(members) - 1)
-        validation.extend(members[:count])
-        train.extend(members[count:])
-    return np.sort(np.asarray(train, dtype=int)), np.sort(np.asarray(validation, dtype=int))
+STRATEGIES = ("default", "mirrored", "multi-worker")
 
 
 def make_loaders(loader, paths, labels, train_idx, val_idx, args):
@@ -104,7 +81,11 @@ def make_loaders(loader, paths, labels, train_idx, val_idx, args):
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Train the example image classifier.")
     parser.add_argument("--data-dir", required=True, help="folder of class sub-folders")
-    parser.add_argument("--loader", choices=LOADERS, default="sequence")
+    parser.add_argument(
+        "--loader",
+        choices=LOADERS,
+        help="default: sequence; tf-data with --strategy multi-worker (the one it takes)",
+    )
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--image-size", type=int, default=32, help="pixels (square)")
@@ -125,7 +106,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="bit-identical reruns: seeded, with TensorFlow op determinism (slower)",
     )
-    parser.add_argument("--strategy", choices=("default", "mirrored"), default="default")
+    parser.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        default="default",
+        help="multi-worker: one process of a cluster described by TF_CONFIG (see launch_cluster)",
+    )
+    parser.add_argument(
+        "--peer-timeout",
+        type=float,
+        default=60.0,
+        help="multi-worker: seconds to wait for the other workers before failing (default 60)",
+    )
     parser.add_argument(
         "--cpu-devices",
         type=int,
@@ -138,21 +130,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if not 0.0 <= args.validation_split < 1.0:
         parser.error("--validation-split must be in [0, 1)")
+    if args.peer_timeout <= 0:
+        parser.error("--peer-timeout must be positive")
+    if args.strategy == "multi-worker":
+        if args.loader == "sequence":
+            parser.error("--strategy multi-worker takes --loader tf-data (it shards tf.data)")
+        args.loader = "tf-data"
+    elif args.loader is None:
+        args.loader = "sequence"
     return args
-
-
-def read_csv_history(path: Path) -> dict[str, list[float]]:
-    """Per-epoch metrics from ``CSVLogger``'s file, one value per epoch in epoch order.
-
-    A resumed run appends to the file; an epoch that was logged and then run again (the
-    process died between the log row and the backup) keeps its last row.
-    """
-    if not path.is_file():
-        return {}
-    with path.open(newline="") as handle:
-        rows = {int(row["epoch"]): row for row in csv.DictReader(handle)}
-    keys = [key for key in next(iter(rows.values()), {}) if key != "epoch"]
-    return {key: [float(rows[epoch][key]) for epoch in sorted(rows)] for key in keys}
 
 
 def backed_up_epochs(backup: Path) -> int:
@@ -197,16 +183,22 @@ def train(args: argparse.Namespace) -> dict:
     training runs; the same command after an interruption (SIGKILL included) continues from
     the last completed epoch, and a run that completes removes it. ``--fresh`` ignores it.
 
+    ``--strategy multi-worker`` runs ``multi_worker.train_multi_worker`` instead (one
+    process of a ``TF_CONFIG`` cluster; it returns ``None`` on workers other than the chief).
+
     Raises:
         DataError: the data folder or an image in it cannot be used.
+        ClusterError: (multi-worker) bad ``TF_CONFIG`` or unreachable peers.
     """
+    if args.strategy == "multi-worker":
+        return train_multi_worker(args)
     if args.cpu_devices > 1:
         split_cpu(args.cpu_devices)  # before any TensorFlow op runs
     paths, labels, class_names = list_image_folder(args.data_dir)
     require_readable(paths)
     output = Path(args.output_dir)
     output.mkdir(parents=True, exist_ok=True)
-    backup, history_csv = output / "backup", output / "history.csv"
+    backup, history_csv = output / "backup", output / HISTORY_CSV
     if args.fresh or not backup.exists():
         shutil.rmtree(backup, ignore_errors=True)
         history_csv.unlink(missing_ok=True)
@@ -253,29 +245,18 @@ def train(args: argparse.Namespace) -> dict:
     model.save(output / "model.keras")
     save_class_names(output, class_names)
     per_epoch = read_csv_history(history_csv)
-    (output / "history.json").write_text(json.dumps(per_epoch, indent=2) + "\n")
-    plot_history(per_epoch, output / "history.png")
-    metrics = {
-        "loader": args.loader,
-        "epochs": args.epochs,
-        "resumed_from_epoch": resumed_from,
-        "accuracy": per_epoch["accuracy"][-1],
-        "loss": per_epoch["loss"][-1],
-        "val_accuracy": per_epoch["val_accuracy"][-1] if "val_accuracy" in per_epoch else None,
-        "val_loss": per_epoch["val_loss"][-1] if "val_loss" in per_epoch else None,
-        "seconds": round(seconds, 3),
-        "train_examples": int(len(train_idx)),
-        "validation_examples": int(len(val_idx)),
-        "batch_size": args.batch_size,
-        "image_size": args.image_size,
-        "deterministic": args.deterministic,
-        "strategy": args.strategy,
-        "replicas": strategy.num_replicas_in_sync,
-        "class_names": class_names,
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-    }
-    (output / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    write_history(output, per_epoch)
+    metrics = training_metrics(
+        args,
+        per_epoch,
+        resumed_from=resumed_from,
+        seconds=seconds,
+        train_examples=len(train_idx),
+        validation_examples=len(val_idx),
+        replicas=strategy.num_replicas_in_sync,
+        class_names=class_names,
+    )
+    write_metrics(output, metrics)
     return metrics
 
 
@@ -283,9 +264,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         metrics = train(args)
-    except DataError as error:
+    except (DataError, ClusterError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if metrics is None:  # a multi-worker run's non-chief worker: the chief writes and reports
+        return 0
     print(
         f"loader={metrics['loader']} epochs={metrics['epochs']} "
         f"val_accuracy={metrics['val_accuracy']} seconds={metrics['seconds']} "
