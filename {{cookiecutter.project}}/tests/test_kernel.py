@@ -46,7 +46,10 @@ def test_a_missing_or_foreign_kernel_spec_fails_naming_the_fix(tmp_path):
 
 def test_a_notebook_on_another_interpreter_stops_naming_both_and_the_fix():
     """A real second interpreter (the venv's base Python) plays the wrong kernel."""
-    other = getattr(sys, "_base_executable", None) or sys.executable
+    # Not sys._base_executable: on Python 3.10 in a venv it is the venv's python.
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    base = Path(sys.base_prefix) / "bin"
+    other = str(next(p for p in (base / f"python{version}", base / "python3") if p.exists()))
     assert Path(other).parent.resolve() != kernel.venv_python(PROJECT_ROOT).parent.resolve()
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
