@@ -39,7 +39,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .artifacts import save_class_names
 from .cluster import ClusterError, ClusterSpec, deadline, read_tf_config, wait_for_peers
 from .images import DataError, list_image_folder, require_readable
 from .model import build_model
@@ -47,10 +46,7 @@ from .pipeline import make_dataset
 from .run_outputs import (
     HISTORY_CSV,
     append_history_row,
-    read_csv_history,
-    training_metrics,
-    write_history,
-    write_metrics,
+    write_run_record,
 )
 from .split import split_indices
 
@@ -385,12 +381,9 @@ def _train(args, spec, strategy, folder: Path, name: str, examples: Examples) ->
     print(f"{name} done weights_sha256={weights_digest(model)}", flush=True)
     if not spec.is_chief:
         return None
-    save_class_names(folder, class_names)
-    per_epoch = read_csv_history(history_csv)
-    write_history(folder, per_epoch)
-    metrics = training_metrics(
+    metrics = write_run_record(
+        folder,
         args,
-        per_epoch,
         resumed_from=resumed_from,
         seconds=seconds,
         train_examples=len(train_idx),
@@ -398,6 +391,5 @@ def _train(args, spec, strategy, folder: Path, name: str, examples: Examples) ->
         replicas=strategy.num_replicas_in_sync,
         class_names=class_names,
     )
-    write_metrics(folder, metrics)
     shutil.rmtree(backup, ignore_errors=True)  # a completed run leaves no backup
     return metrics

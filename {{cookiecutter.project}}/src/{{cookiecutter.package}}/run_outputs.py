@@ -5,8 +5,8 @@ training: ``history.csv`` (per-epoch rows while training runs), ``history.json``
 ``history.csv`` has the layout of ``keras.callbacks.CSVLogger`` (an ``epoch`` column, then
 the metric names sorted; https://keras.io/api/callbacks/csv_logger/): single-process training
 writes it with that callback, multi-worker training with ``append_history_row``, and both
-read it back with ``read_csv_history``. ``training_metrics`` builds ``metrics.json`` for both,
-so both paths write the same keys.
+read it back with ``read_csv_history``. ``write_run_record`` writes the files of a finished
+run for both, so both paths write the same files and the same keys.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
+from .artifacts import save_class_names
 from .plots import plot_history
 
 HISTORY_CSV = "history.csv"
@@ -110,3 +111,37 @@ def training_metrics(
 def write_metrics(output: Path, metrics: Mapping) -> None:
     """Write ``output/metrics.json``."""
     (output / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+
+
+def write_run_record(
+    output: Path,
+    args: argparse.Namespace,
+    *,
+    resumed_from: int,
+    seconds: float,
+    train_examples: int,
+    validation_examples: int,
+    replicas: int,
+    class_names: list[str],
+) -> dict:
+    """Write a finished run's record beside its ``model.keras`` and return ``metrics.json``.
+
+    Writes ``class_names.json`` (``artifacts.save_class_names``), ``history.json`` and
+    ``history.png`` from ``output/history.csv`` (``write_history``), and ``metrics.json``
+    (``training_metrics``; the keyword arguments are its own).
+    """
+    save_class_names(output, class_names)
+    per_epoch = read_csv_history(output / HISTORY_CSV)
+    write_history(output, per_epoch)
+    metrics = training_metrics(
+        args,
+        per_epoch,
+        resumed_from=resumed_from,
+        seconds=seconds,
+        train_examples=train_examples,
+        validation_examples=validation_examples,
+        replicas=replicas,
+        class_names=class_names,
+    )
+    write_metrics(output, metrics)
+    return metrics

@@ -37,7 +37,6 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from .artifacts import save_class_names
 from .cluster import ClusterError
 from .data import ImageFolderPyDataset
 from .images import DataError, list_image_folder, require_readable
@@ -47,9 +46,7 @@ from .pipeline import make_dataset
 from .run_outputs import (
     HISTORY_CSV,
     read_csv_history,
-    training_metrics,
-    write_history,
-    write_metrics,
+    write_run_record,
 )
 from .split import split_indices
 
@@ -243,12 +240,9 @@ def train(args: argparse.Namespace) -> dict:
     seconds = time.perf_counter() - start
 
     model.save(output / "model.keras")
-    save_class_names(output, class_names)
-    per_epoch = read_csv_history(history_csv)
-    write_history(output, per_epoch)
-    metrics = training_metrics(
+    metrics = write_run_record(
+        output,
         args,
-        per_epoch,
         resumed_from=resumed_from,
         seconds=seconds,
         train_examples=len(train_idx),
@@ -256,7 +250,6 @@ def train(args: argparse.Namespace) -> dict:
         replicas=strategy.num_replicas_in_sync,
         class_names=class_names,
     )
-    write_metrics(output, metrics)
     return metrics
 
 
