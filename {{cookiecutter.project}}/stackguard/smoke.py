@@ -8,13 +8,14 @@ not in it, so it starts when the package cannot import. Checks, one line each:
 2. every package pinned in the active lock (``requirements/cpu.txt`` or ``cuda.txt``, plus
    ``dev.txt``) is installed at exactly its pinned version, and the project's Jupyter
    kernel (``make install``) runs the venv's interpreter (``kernel.registered_kernel``);
-3. the model builds, and one batch comes through each loader (the PyDataset and the
-   ``tf.data`` pipeline) with every warning, Keras and TensorFlow deprecations included,
-   raised as an error;
-4. the first day's surface, warnings as errors too: a short ``fit`` with
-   ``ModelCheckpoint``, ``BackupAndRestore``, ``TensorBoard``, ``EarlyStopping`` and
-   ``CSVLogger``, a save/load round trip and a SavedModel export (``check_first_day``);
-5. with ``--gpu``: TensorFlow is a CUDA build, a GPU is visible and runs an op
+3. the package's own checks (``check_package``: ``<package>.checks.smoke_checks``) with
+   every warning, Keras and TensorFlow deprecations included, raised as an error: the
+   user's model builds, one batch comes through each loader (the PyDataset and the
+   ``tf.data`` pipeline), a two-epoch training through the training engine with its
+   callbacks (``CSVLogger``, ``BackupAndRestore``, ``ModelCheckpoint``, ``TensorBoard``,
+   ``EarlyStopping``) writes its record, and the trained model exports to a SavedModel
+   whose reloaded ``serve`` endpoint agrees with it;
+4. with ``--gpu``: TensorFlow is a CUDA build, a GPU is visible and runs an op
    (``tf.sysconfig.get_build_info``, ``tf.config.list_physical_devices``).
 
 Prints ``PASS``/``FAIL`` lines and exits 1 when any check fails, 0 otherwise.
@@ -99,138 +100,23 @@ def strict(name: str, probe: Callable[[], str]) -> Check:
         return Check(name, False, explain(error))
 
 
-def check_model_and_loaders(image_size: int = 32) -> list[Check]:
-    """Build the model and pull one batch through each loader, warnings as errors."""
-    data = importlib.import_module(f"{PACKAGE}.data")
-    images = importlib.import_module(f"{PACKAGE}.images")
-    build_model = importlib.import_module(f"{PACKAGE}.model").build_model
-    make_dataset = importlib.import_module(f"{PACKAGE}.pipeline").make_dataset
-    write_demo_dataset = importlib.import_module(f"{PACKAGE}.demo_data").write_demo_dataset
-    ImageFolderPyDataset, list_image_folder = data.ImageFolderPyDataset, images.list_image_folder
+def check_package(package: str = PACKAGE) -> list[Check]:
+    """The package's own smoke checks, each with warnings as errors.
 
-    def model_probe() -> str:
-        model = build_model((image_size, image_size), num_classes=3)
-        return f"{type(model).__name__} {model.input_shape} -> {model.output_shape}"
-
-    def describe(x, y) -> str:
-        return (
-            f"x {x.dtype} {tuple(x.shape)} in [{float(x.min()):.2f}, {float(x.max()):.2f}], "
-            f"y {y.dtype} {tuple(y.shape)}"
-        )
-
-    with tempfile.TemporaryDirectory() as tmp:
-        paths, labels, _ = list_image_folder(write_demo_dataset(tmp, 2, image_size))
-        size = (image_size, image_size)
-
-        def sequence_probe() -> str:
-            return describe(*ImageFolderPyDataset(paths, labels, batch_size=4, image_size=size)[0])
-
-        def tf_data_probe() -> str:
-            x, y = next(iter(make_dataset(paths, labels, batch_size=4, image_size=size)))
-            return describe(x.numpy(), y.numpy())
-
-        return [
-            strict("model", model_probe),
-            strict("loader sequence", sequence_probe),
-            strict("loader tf-data", tf_data_probe),
-        ]
-
-
-def check_first_day(image_size: int = 8) -> list[Check]:
-    """What a first training touches: one short ``fit`` with the standard callbacks, a
-    ``model.save``/``keras.saving.load_model`` round trip, and ``model.export`` to a
-    SavedModel whose reloaded ``serve`` endpoint must agree with the model.
-
-    Runs in a temporary folder on 6 demo images of ``image_size`` pixels, warnings as errors.
-    Each callback's line checks what it leaves behind: ``ModelCheckpoint`` a ``.keras`` file,
-    ``BackupAndRestore`` a backup that it removes when training completes (it resumes from
-    the last completed epoch; keras-team/keras#20712), ``TensorBoard`` event files for train
-    and validation (TF 2.21 needs the ``tensorboard`` package for this, a TBNotInstalledError
-    otherwise), ``EarlyStopping`` its stopped epoch, ``CSVLogger`` one row per epoch.
+    The one entry into the package: ``<package>.checks.smoke_checks(folder)`` returns
+    ``(name, probe)`` pairs (the model built, a batch through each loader, a short training
+    through the training engine, an export), run here in a temporary folder. The package
+    owns the list, so a user extends it there.
     """
-    import keras
-    import numpy as np
-    import tensorflow as tf
-
-    build_model = importlib.import_module(f"{PACKAGE}.model").build_model
-    make_dataset = importlib.import_module(f"{PACKAGE}.pipeline").make_dataset
-    list_image_folder = importlib.import_module(f"{PACKAGE}.images").list_image_folder
-    write_demo_dataset = importlib.import_module(f"{PACKAGE}.demo_data").write_demo_dataset
-    checks: list[Check] = []
+    name = f"{package}.checks.smoke_checks"
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp)
-        paths, labels, names = list_image_folder(write_demo_dataset(out / "data", 2, image_size))
-        size = (image_size, image_size)
-        data = make_dataset(paths, labels, batch_size=3, image_size=size)
-        model = build_model(size, num_classes=len(names))
-        callbacks = {
-            "ModelCheckpoint": keras.callbacks.ModelCheckpoint(
-                out / "best.keras", monitor="val_loss", save_best_only=True
-            ),
-            "BackupAndRestore": keras.callbacks.BackupAndRestore(out / "backup"),
-            "TensorBoard": keras.callbacks.TensorBoard(out / "logs"),
-            "EarlyStopping": keras.callbacks.EarlyStopping(monitor="val_loss", patience=1),
-            "CSVLogger": keras.callbacks.CSVLogger(out / "history.csv"),
-        }
-
-        def fit_probe() -> str:
-            history = model.fit(
-                data,
-                validation_data=data,
-                epochs=2,
-                shuffle=False,  # the tf.data pipeline shuffles itself; fit warns otherwise
-                callbacks=list(callbacks.values()),
-                verbose=0,
-            )
-            return f"2 epochs, loss {history.history['loss'][-1]:.3f}, {len(callbacks)} callbacks"
-
-        fit = strict("fit", fit_probe)
-        checks.append(fit)
-        evidence = {
-            "ModelCheckpoint": lambda: (out / "best.keras").is_file() and "best.keras written",
-            "BackupAndRestore": lambda: (
-                not (out / "backup").exists() and "backup removed at the end"
-            ),
-            "TensorBoard": lambda: (
-                all(
-                    list((out / "logs" / split).glob("events.out.tfevents.*"))
-                    for split in ("train", "validation")
-                )
-                and "train and validation event files in logs/"
-            ),
-            "EarlyStopping": lambda: f"stopped_epoch {callbacks['EarlyStopping'].stopped_epoch}",
-            "CSVLogger": lambda: (
-                len((out / "history.csv").read_text().splitlines()) == 3 and "2 rows in history.csv"
-            ),
-        }
-        for name, probe in evidence.items():
-            if not fit.ok:
-                checks.append(Check(f"callback {name}", False, "fit failed (see above)"))
-                continue
-            detail = probe()
-            checks.append(Check(f"callback {name}", bool(detail), detail or "no output"))
-        if not fit.ok:
-            return checks
-        x = next(iter(data))[0]
-
-        def save_probe() -> str:
-            model.save(out / "model.keras")
-            loaded = keras.saving.load_model(out / "model.keras")
-            if not np.allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0)):
-                raise AssertionError("the reloaded model predicts differently")
-            return "model.keras reloads and predicts the same"
-
-        def export_probe() -> str:
-            model.export(out / "saved_model", verbose=False)
-            # Keep the loaded object: its variables die with it, and `serve` needs them.
-            reloaded = tf.saved_model.load(str(out / "saved_model"))
-            if not np.allclose(reloaded.serve(x).numpy(), model.predict(x, verbose=0), atol=1e-5):
-                raise AssertionError("the SavedModel's serve endpoint disagrees with the model")
-            return "SavedModel serve endpoint agrees with the model"
-
-        checks.append(strict("save/load", save_probe))
-        checks.append(strict("export", export_probe))
-    return checks
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                probes = importlib.import_module(f"{package}.checks").smoke_checks(Path(tmp))
+        except Exception as error:  # noqa: BLE001
+            return [Check(name, False, explain(error))]
+        return [strict(probe_name, probe) for probe_name, probe in probes]
 
 
 def check_gpu() -> Check:
@@ -286,8 +172,7 @@ def run_checks(requirements: Path, gpu: bool = False) -> list[Check]:
     report([check_versions(active_locks(requirements, installed), installed)])
     report([Check("kernel", *registered_kernel())])
     if imports_ok:
-        report(check_model_and_loaders())
-        report(check_first_day())
+        report(check_package())
     if gpu:
         report([check_gpu()])
     return checks

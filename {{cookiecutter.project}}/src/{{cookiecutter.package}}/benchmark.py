@@ -11,12 +11,11 @@ The PyDataset is iterated as ``model.fit`` iterates it with ``workers`` threads:
 ahead, and yields the results in order; ``iterate_like_fit`` does the same with the public
 API (the enqueuer is private). ``--workers 1`` is fit's plain loop in the calling thread.
 The ``tf.data`` pipeline is iterated as it is.
-Usage: ``python -m {{ cookiecutter.package }}.benchmark --data-dir data/demo --workers 2``
+Usage: ``python -m {{ cookiecutter.package }}.benchmark --data-dir data/demo --workers 2`` (``make bench``)
 """
 
 from __future__ import annotations
 
-import argparse
 import collections
 import sys
 import time
@@ -25,9 +24,11 @@ from multiprocessing.pool import ThreadPool
 
 import keras
 
-from .data import ImageFolderPyDataset
-from .images import list_image_folder
-from .pipeline import make_dataset
+from .cli import run
+from .config import BenchConfig
+from .data.images import list_image_folder
+from .data.pipeline import make_dataset
+from .data.pydataset import ImageFolderPyDataset
 
 
 def iterate_like_fit(dataset: keras.utils.PyDataset) -> Iterator:
@@ -66,29 +67,41 @@ def images_per_second(make_epoch: Callable[[], Iterable], epochs: int) -> float:
     return count / (time.perf_counter() - start)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Compare the two loaders' throughput.")
-    parser.add_argument("--data-dir", default="data/demo")
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--image-size", type=int, default=32, help="pixels (square)")
-    parser.add_argument(
-        "--workers", type=int, default=2, help="PyDataset worker threads (default: 2)"
-    )
-    args = parser.parse_args(argv)
-    paths, labels, _ = list_image_folder(args.data_dir)
-    size = (args.image_size, args.image_size)
+def bench(config: BenchConfig) -> dict:
+    """Both loaders' images per second on ``config.data_dir``, measured one after the other.
+
+    Returns:
+        ``{"images", "sequence", "tf_data", "ratio"}``: the folder's image count, each
+        loader's images/s, and tf.data / PyDataset.
+
+    Raises:
+        errors.DataError: as ``data.images.list_image_folder``.
+    """
+    paths, labels, _ = list_image_folder(config.data_dir)
+    size = (config.image_size, config.image_size)
     sequence = ImageFolderPyDataset(
-        paths, labels, batch_size=args.batch_size, image_size=size, workers=args.workers
+        paths, labels, batch_size=config.batch_size, image_size=size, workers=config.workers
     )
-    pipeline = make_dataset(paths, labels, batch_size=args.batch_size, image_size=size)
-    seq_rate = images_per_second(lambda: iterate_like_fit(sequence), args.epochs)
-    tf_rate = images_per_second(lambda: pipeline, args.epochs)
-    print(f"images: {len(paths)}, epochs: {args.epochs}, image size: {args.image_size}")
-    print(f"PyDataset ({args.workers} workers): {seq_rate:10.0f} img/s")
-    print(f"tf.data pipeline:      {tf_rate:10.0f} img/s")
-    print(f"ratio tf.data / PyDataset: {tf_rate / seq_rate:.2f}")
-    return 0
+    pipeline = make_dataset(paths, labels, batch_size=config.batch_size, image_size=size)
+    seq_rate = images_per_second(lambda: iterate_like_fit(sequence), config.epochs)
+    tf_rate = images_per_second(lambda: pipeline, config.epochs)
+    return {
+        "images": len(paths),
+        "sequence": seq_rate,
+        "tf_data": tf_rate,
+        "ratio": tf_rate / seq_rate,
+    }
+
+
+def report(config: BenchConfig, result: dict) -> None:
+    print(f"images: {result['images']}, epochs: {config.epochs}, image size: {config.image_size}")
+    print(f"PyDataset ({config.workers} workers): {result['sequence']:10.0f} img/s")
+    print(f"tf.data pipeline:      {result['tf_data']:10.0f} img/s")
+    print(f"ratio tf.data / PyDataset: {result['ratio']:.2f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(BenchConfig, bench, report, argv, prog="python -m {{ cookiecutter.package }}.benchmark")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@ model), and may be a subset of them. Images are read by the ``tf.data`` pipeline
 Writes to ``--output-dir``: ``evaluation.json`` (``accuracy``, ``per_class``: ``{name:
 {precision, recall, f1, support}}``, ``confusion_matrix``: rows are true classes and columns
 predicted classes in ``class_names`` order, ``class_names``, ``examples``) and
-``confusion_matrix.png``; prints the per-class table on stdout. The metrics follow the usual
+``confusion_matrix.png``; prints the per-class table on stdout. The predicted class is the
+largest of ``artifacts.class_probabilities``, so a model that outputs logits or one sigmoid
+unit is measured the same way as a softmax model. The metrics follow the usual
 definitions (precision = TP / predicted, recall = TP / support, F1 = their harmonic mean; 0
 where a denominator is 0), computed with numpy. A bad folder, an image that cannot be
 decoded, a class folder the model does not know, or a missing model exits with status 2 and
@@ -22,18 +24,21 @@ one ``error:`` line naming it.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
-from .artifacts import ArtifactError, load_model_and_classes, model_image_size
-from .images import DataError, list_image_folder, require_readable
-from .pipeline import make_dataset
-from .plots import plot_confusion_matrix
+from .artifacts import class_probabilities, load_model_and_classes, model_image_size, output_kind
+from .cli import run
+from .config import EvaluateConfig
+from .data.images import list_image_folder, require_readable
+from .data.pipeline import make_dataset
+from .errors import DataError
+from .training.plots import plot_confusion_matrix
+
+__all__ = ["EvaluateConfig", "evaluate", "main"]
 
 EVALUATION_FILE = "evaluation.json"
 CONFUSION_MATRIX_FILE = "confusion_matrix.png"
@@ -83,54 +88,48 @@ def classification_report(matrix: np.ndarray, class_names: Sequence[str]) -> dic
     return {"accuracy": accuracy, "per_class": per_class}
 
 
-def evaluate(
-    model_path: str | Path,
-    data_dir: str | Path,
-    output_dir: str | Path | None = None,
-    *,
-    batch_size: int = 32,
-) -> dict:
-    """Evaluate the model on a labelled class folder; write the results when ``output_dir``.
+def evaluate(config: EvaluateConfig) -> dict:
+    """Evaluate ``config.model`` on the labelled class folder ``config.data_dir``; write
+    ``evaluation.json`` and ``confusion_matrix.png`` to ``config.output``.
 
     Returns:
         The contents of ``evaluation.json`` (see the module docstring).
 
     Raises:
-        artifacts.ArtifactError: the model or its ``class_names.json`` cannot be used.
-        images.DataError: the folder cannot be used, an image cannot be decoded, or a class
+        errors.ArtifactError: the model or its ``class_names.json`` cannot be used.
+        errors.DataError: the folder cannot be used, an image cannot be decoded, or a class
             sub-folder is not one of the model's classes.
     """
-    model, class_names = load_model_and_classes(model_path)
-    paths, labels, folder_classes = list_image_folder(data_dir)
+    model, class_names = load_model_and_classes(config.model)
+    paths, labels, folder_classes = list_image_folder(config.data_dir)
     unknown = [name for name in folder_classes if name not in class_names]
     if unknown:
         raise DataError(
-            f"class folder(s) {', '.join(unknown)} in {data_dir} are not classes of the model "
-            f"{model_path} (it knows: {', '.join(class_names)}). Rename or remove them."
+            f"class folder(s) {', '.join(unknown)} in {config.data_dir} are not classes of the "
+            f"model {config.model} (it knows: {', '.join(class_names)}). Rename or remove them."
         )
     require_readable(paths)
     # The folder's class indices follow its own sorted names; map them to the model's.
     to_model = np.array([class_names.index(name) for name in folder_classes])
     true = to_model[np.asarray(labels)]
     dataset = make_dataset(
-        paths, true.tolist(), batch_size=batch_size, image_size=model_image_size(model)
+        paths, true.tolist(), batch_size=config.batch_size, image_size=model_image_size(model)
     )
-    probabilities = model.predict(dataset.map(lambda x, y: x), verbose=0)
-    predicted = np.argmax(probabilities, axis=-1)
+    outputs = model.predict(dataset.map(lambda x, y: x), verbose=0)
+    predicted = np.argmax(class_probabilities(outputs, output_kind(model, config.model)), axis=-1)
     matrix = confusion_matrix(true, predicted, len(class_names))
     result = {
         **classification_report(matrix, class_names),
         "confusion_matrix": matrix.tolist(),
         "class_names": list(class_names),
         "examples": len(paths),
-        "model": str(model_path),
-        "data_dir": str(data_dir),
+        "model": str(config.model),
+        "data_dir": str(config.data_dir),
     }
-    if output_dir is not None:
-        output = Path(output_dir)
-        output.mkdir(parents=True, exist_ok=True)
-        (output / EVALUATION_FILE).write_text(json.dumps(result, indent=2) + "\n")
-        plot_confusion_matrix(matrix, class_names, output / CONFUSION_MATRIX_FILE)
+    output = config.output
+    output.mkdir(parents=True, exist_ok=True)
+    (output / EVALUATION_FILE).write_text(json.dumps(result, indent=2) + "\n")
+    plot_confusion_matrix(matrix, class_names, output / CONFUSION_MATRIX_FILE)
     return result
 
 
@@ -153,31 +152,13 @@ def format_table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Evaluate a trained model on a class folder.")
-    parser.add_argument("--model", default="artifacts/model.keras", help="a .keras model file")
-    parser.add_argument("--data-dir", required=True, help="folder of class sub-folders")
-    parser.add_argument(
-        "--output-dir", default="artifacts/evaluation", help="default: artifacts/evaluation/"
-    )
-    parser.add_argument("--batch-size", type=int, default=32)
-    args = parser.parse_args(argv)
-    if args.batch_size < 1:
-        parser.error("--batch-size must be at least 1")
-    return args
+def report(config: EvaluateConfig, result: dict) -> None:
+    print(format_table(result))
+    print(f"-> {config.output / EVALUATION_FILE}, {config.output / CONFUSION_MATRIX_FILE}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    try:
-        result = evaluate(args.model, args.data_dir, args.output_dir, batch_size=args.batch_size)
-    except (ArtifactError, DataError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(format_table(result))
-    output = Path(args.output_dir)
-    print(f"-> {output / EVALUATION_FILE}, {output / CONFUSION_MATRIX_FILE}")
-    return 0
+    return run(EvaluateConfig, evaluate, report, argv, prog="python -m {{ cookiecutter.package }}.evaluate")
 
 
 if __name__ == "__main__":

@@ -9,8 +9,11 @@ Usage::
 extension (``images.IMAGE_EXTENSIONS``, any case) and other files are skipped. Images are
 read by the ``tf.data`` pipeline (``pipeline.make_dataset``) at the model's input size.
 
-Writes ``predictions.csv`` to ``--output-dir``: columns ``path,class,probability`` (the
-top-1 class and its probability), one row per image, in sorted path order. An image that
+Writes ``predictions.csv`` to ``--output-dir`` (default: ``predictions/`` beside the model):
+columns ``path,class,probability`` (the top-1 class and its probability, in [0, 1]), one row
+per image, in sorted path order. Probabilities come from ``artifacts.class_probabilities``:
+a model that outputs logits (its loss has ``from_logits=True``) gets a softmax, a single
+sigmoid unit the two columns ``1 - p, p``; see ``artifacts.output_kind``. An image that
 cannot be decoded is named on stderr and skipped; the run goes on and exits 0 when at least
 one image was classified. A missing model or input, or no readable image, exits with
 status 2 and one ``error:`` line.
@@ -18,7 +21,6 @@ status 2 and one ``error:`` line.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import sys
 from collections.abc import Sequence
@@ -28,9 +30,14 @@ from typing import NamedTuple
 import keras
 import numpy as np
 
-from .artifacts import ArtifactError, load_model_and_classes, model_image_size
-from .images import IMAGE_EXTENSIONS, DataError, find_unreadable_images
-from .pipeline import make_dataset
+from .artifacts import class_probabilities, load_model_and_classes, model_image_size, output_kind
+from .cli import run
+from .config import PredictConfig
+from .data.images import IMAGE_EXTENSIONS, find_unreadable_images
+from .data.pipeline import make_dataset
+from .errors import DataError
+
+__all__ = ["PredictConfig", "classify", "main", "predict"]
 
 PREDICTIONS_FILE = "predictions.csv"
 
@@ -71,9 +78,17 @@ def find_images(input_path: str | Path) -> list[str]:
 
 
 def classify(
-    model: keras.Model, class_names: Sequence[str], paths: Sequence[str], *, batch_size: int = 32
+    model: keras.Model,
+    class_names: Sequence[str],
+    paths: Sequence[str],
+    *,
+    batch_size: int = 32,
+    kind: str = "probabilities",
 ) -> list[Prediction]:
     """Top-1 class and probability of each readable image file, in ``paths`` order.
+
+    ``kind`` is what the model outputs (``artifacts.output_kind``): ``"probabilities"`` or
+    ``"logits"``.
 
     Raises:
         tensorflow.errors.InvalidArgumentError: a file cannot be decoded (filter ``paths``
@@ -84,7 +99,8 @@ def classify(
     dataset = make_dataset(
         paths, [0] * len(paths), batch_size=batch_size, image_size=model_image_size(model)
     )
-    probabilities = model.predict(dataset.map(lambda x, y: x), verbose=0)
+    outputs = model.predict(dataset.map(lambda x, y: x), verbose=0)
+    probabilities = class_probabilities(outputs, kind)
     top = np.argmax(probabilities, axis=-1)
     return [
         Prediction(path, class_names[index], float(row[index]))
@@ -105,69 +121,45 @@ def write_predictions(predictions: Sequence[Prediction], path: str | Path) -> Pa
     return path
 
 
-def predict(
-    model_path: str | Path,
-    input_path: str | Path,
-    output_dir: str | Path | None = None,
-    *,
-    batch_size: int = 32,
-) -> tuple[list[Prediction], list[str]]:
-    """Classify the images of ``input_path``; write ``predictions.csv`` when ``output_dir``.
+def predict(config: PredictConfig) -> tuple[list[Prediction], list[str]]:
+    """Classify the images of ``config.input``; write ``predictions.csv`` to ``config.output``.
 
     Returns:
         ``(predictions, skipped)``: one prediction per readable image, and the paths that
         could not be decoded.
 
     Raises:
-        artifacts.ArtifactError: the model or its ``class_names.json`` cannot be used.
-        images.DataError: as ``find_images``, or no image could be decoded.
+        errors.ArtifactError: the model or its ``class_names.json`` cannot be used.
+        errors.DataError: as ``find_images``, or no image could be decoded.
     """
-    model, class_names = load_model_and_classes(model_path)
-    paths = find_images(input_path)
+    model, class_names = load_model_and_classes(config.model)
+    paths = find_images(config.input)
     skipped = find_unreadable_images(paths)
     unreadable = set(skipped)
     readable = [path for path in paths if path not in unreadable]
     if not readable:
         raise DataError(
-            f"none of the {len(paths)} image file(s) in {input_path} can be decoded: "
+            f"none of the {len(paths)} image file(s) in {config.input} can be decoded: "
             f"{', '.join(skipped[:5])}{' ...' if len(skipped) > 5 else ''}"
         )
-    predictions = classify(model, class_names, readable, batch_size=batch_size)
-    if output_dir is not None:
-        write_predictions(predictions, Path(output_dir) / PREDICTIONS_FILE)
+    kind = output_kind(model, config.model)
+    predictions = classify(model, class_names, readable, batch_size=config.batch_size, kind=kind)
+    write_predictions(predictions, config.output / PREDICTIONS_FILE)
     return predictions, skipped
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Classify image files with a trained model.")
-    parser.add_argument("--model", default="artifacts/model.keras", help="a .keras model file")
-    parser.add_argument("--input", required=True, help="an image file or a folder (recursive)")
-    parser.add_argument(
-        "--output-dir", default="artifacts/predictions", help="default: artifacts/predictions/"
-    )
-    parser.add_argument("--batch-size", type=int, default=32)
-    args = parser.parse_args(argv)
-    if args.batch_size < 1:
-        parser.error("--batch-size must be at least 1")
-    return args
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    try:
-        predictions, skipped = predict(
-            args.model, args.input, args.output_dir, batch_size=args.batch_size
-        )
-    except (ArtifactError, DataError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+def report(config: PredictConfig, result: tuple[list[Prediction], list[str]]) -> None:
+    predictions, skipped = result
     for path in skipped:
         print(f"warning: skipped {path}: cannot be decoded as an image", file=sys.stderr)
     print(
         f"classified {len(predictions)} image(s), skipped {len(skipped)} "
-        f"-> {Path(args.output_dir) / PREDICTIONS_FILE}"
+        f"-> {config.output / PREDICTIONS_FILE}"
     )
-    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(PredictConfig, predict, report, argv, prog="python -m {{ cookiecutter.package }}.predict")
 
 
 if __name__ == "__main__":

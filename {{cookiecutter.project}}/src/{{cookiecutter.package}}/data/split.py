@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .images import DataError
+from {{ cookiecutter.package }}.errors import DataError
 
 
 def split_indices(

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m {{ cookiecutter.package }}.launch_cluster --workers 2 -- \\
+    python -m {{ cookiecutter.package }}.distributed.launch --workers 2 -- \\
         --data-dir data/demo --epochs 5 --output-dir artifacts
 
 Everything after ``--`` goes to ``python -m {{ cookiecutter.package }}.train --strategy
@@ -20,7 +20,6 @@ the ``train`` command itself with its own ``TF_CONFIG`` (see the README).
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import socket
@@ -30,9 +29,14 @@ import threading
 import time
 from collections.abc import Sequence
 
+from {{ cookiecutter.package }}.cli import parse
+from {{ cookiecutter.package }}.config import LaunchConfig
+from {{ cookiecutter.package }}.errors import ProjectError
+
 from .cluster import make_tf_config
 
-PACKAGE = __package__ or "{{ cookiecutter.package }}"
+# The project's package (this module is <package>.distributed.launch).
+PACKAGE = (__package__ or "{{ cookiecutter.package }}.distributed").rpartition(".")[0]
 
 
 def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
@@ -139,22 +143,24 @@ def launch(workers: int, train_args: Sequence[str], grace: float = 5.0) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description="Run multi-worker training on this machine: N train processes, one cluster.",
-        usage="%(prog)s [--workers N] [--grace S] -- TRAIN_ARGS...",
+    """``[--workers N] [--grace S] -- TRAIN_FLAGS...``: the launcher's own flags
+    (``config.LaunchConfig``), then, after ``--``, the flags every worker's ``train`` gets."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    own, train_args = (
+        (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
     )
-    parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
-    parser.add_argument(
-        "--grace", type=float, default=5.0, help="seconds to stop before killing (default 5)"
-    )
-    parser.add_argument("train_args", nargs=argparse.REMAINDER, help="after --: train's arguments")
-    args = parser.parse_args(argv)
-    train_args = args.train_args[1:] if args.train_args[:1] == ["--"] else args.train_args
-    if args.workers < 1:
-        parser.error("--workers must be at least 1")
-    if "--strategy" in train_args:
-        parser.error("leave out --strategy: every worker runs --strategy multi-worker")
-    return launch(args.workers, train_args, args.grace)
+    try:
+        config = parse(LaunchConfig, own, prog="python -m {{ cookiecutter.package }}.distributed.launch")
+    except ProjectError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if any(arg == "--strategy" or arg.startswith("--strategy=") for arg in train_args):
+        print(
+            "error: leave out --strategy: every worker runs --strategy multi-worker",
+            file=sys.stderr,
+        )
+        return 2
+    return launch(config.workers, train_args, config.grace)
 
 
 if __name__ == "__main__":

@@ -26,24 +26,30 @@ def _save(figure: Figure, path: str | Path) -> Path:
 
 
 def plot_history(history: Mapping[str, Sequence[float]], path: str | Path) -> Path:
-    """Draw loss and accuracy per epoch, training and validation, in two panels to a PNG.
+    """Draw every logged metric per epoch, one panel each, training and validation, to a PNG.
 
     Args:
         history: per-epoch values as ``model.fit(...).history`` holds them (``history.json``):
-            ``loss``, ``accuracy`` and, with validation data, ``val_loss``, ``val_accuracy``.
-            A missing series is left out of its panel.
+            the model's own names (``loss``, ``acc``, ``top3``, ...) and, with validation
+            data, the same names with ``val_``. A panel holds ``name`` and ``val_name``;
+            panels follow the order of ``history``, ``loss`` first.
         path: the PNG file to write (its folder is created).
 
     Returns:
         ``path``.
 
     Raises:
-        ValueError: ``history`` holds neither ``loss`` nor ``accuracy``.
+        ValueError: ``history`` holds no series.
     """
-    if not any(key in history for key in ("loss", "accuracy", "val_loss", "val_accuracy")):
-        raise ValueError(f"history has no loss or accuracy series; keys: {sorted(history)}")
-    figure = Figure(figsize=(10, 4), layout="constrained")
-    for axes, metric in zip(figure.subplots(1, 2), ("loss", "accuracy"), strict=True):
+    names = list(dict.fromkeys(key.removeprefix("val_") for key in history if history[key]))
+    if not names:
+        raise ValueError(f"history has no series; keys: {sorted(history)}")
+    names.sort(key=lambda name: name != "loss")
+    columns = min(len(names), 3)
+    rows = -(-len(names) // columns)
+    figure = Figure(figsize=(5 * columns, 4 * rows), layout="constrained")
+    panels = np.atleast_1d(figure.subplots(rows, columns, squeeze=False).ravel())
+    for axes, metric in zip(panels, names, strict=False):
         for key, label in ((metric, "training"), (f"val_{metric}", "validation")):
             values = history.get(key)
             if values:
@@ -56,6 +62,8 @@ def plot_history(history: Mapping[str, Sequence[float]], path: str | Path) -> Pa
         axes.grid(True, alpha=0.3)
         if axes.lines:
             axes.legend()
+    for axes in panels[len(names) :]:
+        axes.set_visible(False)
     return _save(figure, path)
 
 

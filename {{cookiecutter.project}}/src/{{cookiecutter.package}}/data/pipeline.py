@@ -14,6 +14,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from .images import decode_image, list_image_folder
+from .labels import encode_labels
 
 
 def make_dataset(
@@ -25,10 +26,13 @@ def make_dataset(
     shuffle: bool = False,
     seed: int | None = None,
     cache: bool = False,
+    label_mode: str = "int",
+    num_classes: int | None = None,
 ) -> tf.data.Dataset:
     """A ``tf.data.Dataset`` of ``(x, y)`` batches from image paths and labels.
 
-    ``x`` is float32 ``(batch, height, width, 3)`` in [0, 1]; ``y`` int32 ``(batch,)``.
+    ``x`` is float32 ``(batch, height, width, 3)`` in [0, 1]; ``y`` the labels encoded by
+    ``labels.encode_labels`` (int32 ``(batch,)`` for ``label_mode="int"``).
 
     Args:
         paths: image file paths.
@@ -38,6 +42,8 @@ def make_dataset(
         shuffle: reshuffle all examples every epoch.
         seed: seed of the shuffling.
         cache: keep decoded images in memory after the first epoch (for data that fits).
+        label_mode: ``int``, ``categorical`` or ``binary`` (``labels.encode_labels``).
+        num_classes: the number of classes, for ``categorical``.
 
     Raises:
         ValueError: ``paths`` and ``labels`` differ in length, or ``batch_size`` < 1.
@@ -48,7 +54,7 @@ def make_dataset(
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     size = tuple(image_size)
     dataset = tf.data.Dataset.from_tensor_slices(
-        (tf.constant(list(paths), tf.string), tf.constant(list(labels), tf.int32))
+        (tf.constant(list(paths), tf.string), encode_labels(labels, label_mode, num_classes))
     ).map(
         lambda path, label: (decode_image(tf.io.read_file(path), size), label),
         num_parallel_calls=tf.data.AUTOTUNE,

@@ -19,13 +19,16 @@ import numpy as np
 import tensorflow as tf
 
 from .images import DataError, batch_decoder, list_image_folder
+from .labels import encode_labels
 
 
 class ImageFolderPyDataset(keras.utils.PyDataset):
     """Batches of images and labels from file paths, for ``model.fit``.
 
     Each item is ``(x, y)``: ``x`` float32 ``(batch, height, width, 3)`` in [0, 1], ``y``
-    int32 ``(batch,)`` class indices. The last batch may be smaller. A batch is read and
+    the labels encoded by ``labels.encode_labels``: int32 ``(batch,)`` class indices for
+    ``label_mode="int"``, float32 ``(batch, num_classes)`` one-hot rows for
+    ``"categorical"``, float32 ``(batch, 1)`` for ``"binary"``. The last batch may be smaller. A batch is read and
     decoded in one compiled call (``images.batch_decoder``), equal to the ``tf.data``
     pipeline's batch (``pipeline.make_dataset``) for the same order.
 
@@ -46,6 +49,8 @@ class ImageFolderPyDataset(keras.utils.PyDataset):
         image_size: ``(height, width)`` in pixels that every image is resized to.
         shuffle: reshuffle the order at the end of every epoch (``on_epoch_end``).
         seed: seed of the shuffling, for a repeatable order.
+        label_mode: ``int``, ``categorical`` or ``binary`` (``labels.encode_labels``).
+        num_classes: the number of classes, for ``categorical``.
         **kwargs: passed to ``keras.utils.PyDataset``: ``workers``, ``use_multiprocessing``,
             ``max_queue_size`` (Keras 3 takes them here, not in ``fit``).
 
@@ -68,6 +73,8 @@ class ImageFolderPyDataset(keras.utils.PyDataset):
         image_size: tuple[int, int] = (32, 32),
         shuffle: bool = False,
         seed: int | None = None,
+        label_mode: str = "int",
+        num_classes: int | None = None,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
@@ -85,7 +92,7 @@ class ImageFolderPyDataset(keras.utils.PyDataset):
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.paths = np.asarray(paths)
-        self.labels = np.asarray(labels, dtype=np.int32)
+        self.labels = encode_labels(labels, label_mode, num_classes)
         self.batch_size = batch_size
         self.image_size = tuple(image_size)
         self.shuffle = shuffle

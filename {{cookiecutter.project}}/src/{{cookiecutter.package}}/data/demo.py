@@ -6,17 +6,19 @@ class's own (red, green, blue). It needs no download, and the classes are easy e
 the example model passes 0.8 validation accuracy within 5 epochs, so a loader that mixes
 up labels shows up as chance accuracy (about 0.33).
 
-Usage: ``python -m {{ cookiecutter.package }}.demo_data --output-dir data/demo``
+Usage: ``python -m {{ cookiecutter.package }}.data.demo --output-dir data/demo`` (``make data``)
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
+
+from {{ cookiecutter.package }}.cli import run
+from {{ cookiecutter.package }}.config import DemoDataConfig
 
 CLASS_NAMES = ("circle", "square", "stripes")
 
@@ -79,16 +81,18 @@ def write_demo_dataset(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Write the demo image-folder dataset.")
-    parser.add_argument("--output-dir", default="data/demo", help="default: data/demo")
-    parser.add_argument("--images-per-class", type=int, default=200)
-    parser.add_argument("--image-size", type=int, default=32, help="pixels (square)")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    root = write_demo_dataset(args.output_dir, args.images_per_class, args.image_size, args.seed)
-    total = args.images_per_class * len(CLASS_NAMES)
-    print(f"wrote {total} images in {len(CLASS_NAMES)} classes to {root}")
-    return 0
+    def write(config: DemoDataConfig) -> Path:
+        return write_demo_dataset(
+            config.output_dir, config.images_per_class, config.image_size, config.seed
+        )
+
+    def report(config: DemoDataConfig, root: Path) -> None:
+        total = config.images_per_class * len(CLASS_NAMES)
+        print(f"wrote {total} images in {len(CLASS_NAMES)} classes to {root}")
+
+    return run(
+        DemoDataConfig, write, report, argv, prog="python -m {{ cookiecutter.package }}.data.demo"
+    )
 
 
 if __name__ == "__main__":

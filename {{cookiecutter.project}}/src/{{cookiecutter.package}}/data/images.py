@@ -1,6 +1,6 @@
 """Image files on disk: finding them, decoding them, and the errors they raise.
 
-The one place for image I/O, shared by both loaders (``data.py``'s PyDataset and
+The one place for image I/O, shared by both loaders (``pydataset.py``'s PyDataset and
 ``pipeline.py``'s ``tf.data`` pipeline), so that they yield the same values, and by the
 commands that read image folders. A dataset folder holds one sub-folder per class
 (``DATA_DIR/<class name>/<image file>``), the layout of
@@ -16,11 +16,11 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from {{ cookiecutter.package }}.errors import DataError
+
+__all__ = ["DataError", "IMAGE_EXTENSIONS", "batch_decoder", "decode_image", "list_image_folder"]
+
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
-
-
-class DataError(ValueError):
-    """A data folder or image file that cannot be used; the message names it and the fix."""
 
 
 def list_image_folder(data_dir: str | Path) -> tuple[list[str], list[int], list[str]]:

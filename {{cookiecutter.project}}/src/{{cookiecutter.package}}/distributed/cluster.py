@@ -14,7 +14,7 @@ created, and fails after a timeout naming the ones that did not answer: TensorFl
 waits for a missing peer without limit (its gRPC server keeps retrying, and SIGTERM is
 caught by its preemption handler), so a missing peer would hang every other worker.
 
-Only the standard library is used here, so the launcher (``launch_cluster``) and the tests of
+Only the standard library is used here, so the launcher (``launch``) and the tests of
 this module do not import TensorFlow.
 """
 
@@ -32,17 +32,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from {{ cookiecutter.package }}.errors import ClusterError
+
 # Jobs MultiWorkerMirroredStrategy trains with; "chief" is optional (at most one address).
 JOBS = ("chief", "worker")
 # Seconds between two TCP connection attempts to a peer that is not up yet.
 RETRY_SECONDS = 0.25
 # First word of the rendezvous line peers exchange before the strategy starts.
 HELLO = "multi-worker-hello"
-
-
-class ClusterError(ValueError):
-    """A ``TF_CONFIG`` that cannot be used, or a peer that cannot be reached; the message says
-    which field or address."""
 
 
 @dataclass(frozen=True)
