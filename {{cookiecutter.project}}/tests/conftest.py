@@ -12,7 +12,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from {{ cookiecutter.package }}.demo_data import write_demo_dataset
+from {{ cookiecutter.package }}.data.demo import write_demo_dataset
 
 # Class name -> RGB colour (0-255) of every image of that class: one bright channel each,
 # so a model can learn the classes, and the 16-bit PNG holds 65535 in that channel.

@@ -13,9 +13,9 @@ from {{ cookiecutter.package }}.artifacts import (
     save_class_names,
 )
 from {{ cookiecutter.package }}.evaluate import classification_report, confusion_matrix, main
-from {{ cookiecutter.package }}.images import list_image_folder
+from {{ cookiecutter.package }}.data.images import list_image_folder
 from {{ cookiecutter.package }}.model import build_model
-from {{ cookiecutter.package }}.pipeline import make_dataset
+from {{ cookiecutter.package }}.data.pipeline import make_dataset
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

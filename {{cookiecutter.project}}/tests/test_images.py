@@ -13,14 +13,14 @@ from conftest import (
     MIXED_FORMAT_SIZE,
     grey_level,
 )
-from {{ cookiecutter.package }}.data import ImageFolderPyDataset
-from {{ cookiecutter.package }}.images import (
+from {{ cookiecutter.package }}.data.pydataset import ImageFolderPyDataset
+from {{ cookiecutter.package }}.data.images import (
     batch_decoder,
     decode_image,
     find_unreadable_images,
     list_image_folder,
 )
-from {{ cookiecutter.package }}.pipeline import make_dataset
+from {{ cookiecutter.package }}.data.pipeline import make_dataset
 
 # JPEG is lossy: a flat colour comes back within a few levels of 255.
 JPEG_TOLERANCE = 4 / 255

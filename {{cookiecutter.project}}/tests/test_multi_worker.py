@@ -17,18 +17,20 @@ from pathlib import Path
 import keras
 import pytest
 
-from {{ cookiecutter.package }}.cluster import (
+from {{ cookiecutter.package }}.cli import parse
+from {{ cookiecutter.package }}.config import TrainConfig
+from {{ cookiecutter.package }}.distributed.cluster import (
     ClusterError,
     make_tf_config,
     parse_tf_config,
     wait_for_peers,
 )
-from {{ cookiecutter.package }}.demo_data import write_demo_dataset
-from {{ cookiecutter.package }}.launch_cluster import free_ports
-from {{ cookiecutter.package }}.launch_cluster import main as launch_main
-from {{ cookiecutter.package }}.multi_worker import weights_digest
+from {{ cookiecutter.package }}.errors import ConfigError
+from {{ cookiecutter.package }}.data.demo import write_demo_dataset
+from {{ cookiecutter.package }}.distributed.launch import free_ports
+from {{ cookiecutter.package }}.distributed.launch import main as launch_main
+from {{ cookiecutter.package }}.distributed.multi_worker import weights_digest
 from {{ cookiecutter.package }}.train import main as train_main
-from {{ cookiecutter.package }}.train import parse_args
 
 TWO = {"worker": ["127.0.0.1:2001", "127.0.0.1:2002"]}
 EPOCH_LINE = re.compile(
@@ -99,17 +101,15 @@ def test_training_with_a_malformed_tf_config_exits_2_naming_the_field(
 
 
 def test_multi_worker_takes_the_tf_data_loader_only():
-    args = parse_args(["--data-dir", "d", "--strategy", "multi-worker"])
-    assert args.loader == "tf-data" and args.peer_timeout == 60.0
-    assert parse_args(["--data-dir", "d"]).loader == "sequence"
-    with pytest.raises(SystemExit) as exit_info:
-        parse_args(["--data-dir", "d", "--strategy", "multi-worker", "--loader", "sequence"])
-    assert exit_info.value.code == 2
+    config = parse(TrainConfig, ["--data-dir", "d", "--strategy", "multi-worker"])
+    assert config.loader == "tf-data" and config.peer_timeout == 60.0
+    assert parse(TrainConfig, ["--data-dir", "d"]).loader == "sequence"
+    with pytest.raises(ConfigError, match="multi-worker training takes loader 'tf-data'"):
+        parse(TrainConfig, ["--strategy", "multi-worker", "--loader", "sequence"])
 
 
 def test_the_launcher_refuses_a_strategy_argument(capsys):
-    with pytest.raises(SystemExit):
-        launch_main(["--workers", "2", "--", "--strategy", "default", "--data-dir", "d"])
+    assert launch_main(["--workers", "2", "--", "--strategy", "default", "--data-dir", "d"]) == 2
     assert "leave out --strategy" in capsys.readouterr().err
 
 
@@ -173,7 +173,7 @@ def quiet_env(tmp_path: Path) -> dict:
 
 
 def launch_command(*train_args: str) -> list[str]:
-    module = "{{ cookiecutter.package }}.launch_cluster"
+    module = "{{ cookiecutter.package }}.distributed.launch"
     return [sys.executable, "-m", module, "--workers", "2", "--", *train_args]
 
 

@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 from {{ cookiecutter.package }}.artifacts import save_class_names
-from {{ cookiecutter.package }}.images import decode_image
+from {{ cookiecutter.package }}.data.images import decode_image
 from {{ cookiecutter.package }}.model import build_model
 from {{ cookiecutter.package }}.predict import main
 

@@ -12,8 +12,9 @@ import keras
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package }}.demo_data import write_demo_dataset
-from {{ cookiecutter.package }}.train import main, split_indices
+from {{ cookiecutter.package }}.data.demo import write_demo_dataset
+from {{ cookiecutter.package }}.data.split import split_indices
+from {{ cookiecutter.package }}.train import main
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

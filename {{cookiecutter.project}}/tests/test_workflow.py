@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from {{ cookiecutter.package }} import evaluate, export, predict, train
-from {{ cookiecutter.package }}.images import list_image_folder
+from {{ cookiecutter.package }}.data.images import list_image_folder
 
 pytestmark = pytest.mark.slow
 
