@@ -20,6 +20,7 @@ from conftest import COOKIECUTTER_JSON, LOCKS, PYTHONS, ROOT
 SHIPPED = ROOT / "{{cookiecutter.project}}" / "requirements"
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
 HASH = re.compile(r"--hash=(sha256:[0-9a-f]{64})")
+HASH_LINE = re.compile(r"^\s+--hash=.*\n", re.MULTILINE)
 UV = Path(sys.executable).parent / "uv"
 PLATFORMS = {
     "cpu.txt": [
@@ -100,23 +101,22 @@ def full_version(python: str, folder: Path) -> str:
 
 
 def uv_relock(in_file: Path, lock: Path, python: str, platform: str, tmp: Path) -> Path:
-    """Re-resolve ``in_file`` like ``make lock`` would, keeping ``lock``'s pins as preferences."""
+    """Re-resolve ``in_file`` like ``make lock`` would, keeping ``lock``'s pins as preferences.
+
+    The copied locks lose their hashes first: uv keeps a preference's hashes as they are, so
+    a hand-edited hash would otherwise come back unchanged. ``cuda.in`` and ``dev.in`` read
+    the copied ``cpu.txt`` through their ``-c cpu.txt`` line.
+    """
     work = tmp / f"{python}-{platform}"
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(in_file.parent, work)
+    for copy in work.glob("*.txt"):
+        copy.write_text(re.sub(r" \\$", "", HASH_LINE.sub("", copy.read_text()), flags=re.MULTILINE))
     output = work / lock.name
-    # The header's --constraint=requirements/cpu.txt, relative to the copied folder.
-    header = re.search(r"^#    pip-compile (.*)$", lock.read_text(), re.MULTILINE).group(1)
-    constraints = [
-        ["--constraint", str(work / Path(flag.split("=", 1)[1]).name)]
-        for flag in header.split()
-        if flag.startswith("--constraint=")
-    ]
     subprocess.run(
         [
             str(UV), "pip", "compile", "--quiet", "--no-python-downloads", "--generate-hashes",
             "--python-version", full_version(python, in_file.parent), "--python-platform", platform, "--no-header",
-            *[arg for pair in constraints for arg in pair],
             "--output-file", str(output), str(work / in_file.name),
         ],
         check=True,
