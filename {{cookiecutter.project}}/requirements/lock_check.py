@@ -123,45 +123,62 @@ def compare(
     for name in sorted(set(committed) | set(fresh)):
         old, new = committed.get(name), fresh.get(name)
         if old is None:
-            errors.append(f"{lock}: {name}=={new.version} is missing: requirements/{variant}.in "
-                          "needs it now (the .in changed since the lock was made)")
+            errors.append(
+                f"{lock}: {name}=={new.version} is missing: requirements/{variant}.in "
+                "needs it now (the .in changed since the lock was made)"
+            )
         elif new is None:
-            errors.append(f"{lock}: {name}=={old.version} is not needed by "
-                          f"requirements/{variant}.in any more (the .in changed)")
+            errors.append(
+                f"{lock}: {name}=={old.version} is not needed by "
+                f"requirements/{variant}.in any more (the .in changed)"
+            )
         elif old.version != new.version:
             if variant != "cpu" and name in cpu and cpu[name].version == new.version:
-                errors.append(f"{lock}: {name}=={old.version} is behind requirements/cpu.txt, "
-                              f"which pins {name}=={new.version} (the -c cpu.txt line)")
+                errors.append(
+                    f"{lock}: {name}=={old.version} is behind requirements/cpu.txt, "
+                    f"which pins {name}=={new.version} (the -c cpu.txt line)"
+                )
             else:
-                errors.append(f"{lock}: {name}=={old.version}, but requirements/{variant}.in "
-                              f"resolves to {new.version} (an edited .in or a hand-edited pin)")
+                errors.append(
+                    f"{lock}: {name}=={old.version}, but requirements/{variant}.in "
+                    f"resolves to {new.version} (an edited .in or a hand-edited pin)"
+                )
         else:
             marker = markers.get(name, "")
             if old.marker != marker:
-                errors.append(f"{lock}: {name}=={old.version} has the marker "
-                              f"{old.marker or '(none)'!r}, but requirements/{variant}.in gives it "
-                              f"{marker or '(none)'!r}")
+                errors.append(
+                    f"{lock}: {name}=={old.version} has the marker "
+                    f"{old.marker or '(none)'!r}, but requirements/{variant}.in gives it "
+                    f"{marker or '(none)'!r}"
+                )
             missing, foreign = sorted(new.hashes - old.hashes), sorted(old.hashes - new.hashes)
             if missing or foreign:
                 what = []
                 if foreign:
-                    what.append(f"{len(foreign)} hash(es) the index does not serve for it "
-                                f"({', '.join(h[:19] for h in foreign)}...)")
+                    what.append(
+                        f"{len(foreign)} hash(es) the index does not serve for it "
+                        f"({', '.join(foreign)})"
+                    )
                 if missing:
-                    what.append(f"{len(missing)} of its hashes missing "
-                                f"({', '.join(h[:19] for h in missing)}...)")
-                errors.append(f"{lock}: {name}=={old.version} has {' and '.join(what)}: "
-                              "a hand-edited pin or hash")
+                    what.append(f"{len(missing)} of its hashes missing ({', '.join(missing)})")
+                errors.append(
+                    f"{lock}: {name}=={old.version} has {' and '.join(what)}: "
+                    "a hand-edited pin or hash"
+                )
     return errors
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("variants", nargs="*", metavar="VARIANT",
-                        help="cpu, cuda or dev (default: all three)")
+    parser.add_argument(
+        "variants", nargs="*", metavar="VARIANT", help="cpu, cuda or dev (default: all three)"
+    )
     parser.add_argument("--uv", default=".venv/bin/uv", help="the uv to run (default: %(default)s)")
-    parser.add_argument("--python-version", default=platform.python_version(),
-                        help="the Python to lock for (default: this interpreter's, %(default)s)")
+    parser.add_argument(
+        "--python-version",
+        default=platform.python_version(),
+        help="the Python to lock for (default: this interpreter's, %(default)s)",
+    )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.variants) - set(VARIANTS))
     if unknown:
@@ -169,17 +186,24 @@ def main(argv: list[str] | None = None) -> int:
     variants = [v for v in VARIANTS if v in (args.variants or VARIANTS)]
     for name in ("cpu.txt", *(f"{v}.{ext}" for v in variants for ext in ("in", "txt"))):
         if not (REQUIREMENTS / name).is_file():
-            print(f"error: requirements/{name} not found. Run this from the project root; "
-                  "'make lock' writes the locks.", file=sys.stderr)
+            print(
+                f"error: requirements/{name} not found. Run this from the project root; "
+                "'make lock' writes the locks.",
+                file=sys.stderr,
+            )
             return 2
     pin = pinned_uv(REQUIREMENTS / "dev.txt")
     try:
-        found = subprocess.run([args.uv, "--version"], capture_output=True, text=True).stdout.split()
+        version = subprocess.run([args.uv, "--version"], capture_output=True, text=True)
+        found = version.stdout.split()
     except OSError:
         found = []
     if pin is None or found[1:2] != [pin]:
-        print(f"error: {args.uv} is {' '.join(found[1:2]) or 'missing'}, but requirements/dev.txt "
-              f"pins uv {pin}. Run 'make install'.", file=sys.stderr)
+        print(
+            f"error: {args.uv} is {' '.join(found[1:2]) or 'missing'}, but requirements/dev.txt "
+            f"pins uv {pin}. Run 'make install'.",
+            file=sys.stderr,
+        )
         return 2
 
     with tempfile.TemporaryDirectory(prefix="lock-check-") as tmp:
@@ -198,20 +222,25 @@ def main(argv: list[str] | None = None) -> int:
         for variant in variants:
             command = [
                 args.uv, "pip", "compile", "--quiet", "--no-python-downloads",
-                "--python", sys.executable, "--python-version", args.python_version, "--generate-hashes", "--no-header",
-                "--no-annotate",
+                "--python", sys.executable, "--python-version", args.python_version,
+                "--generate-hashes", "--no-header", "--no-annotate",
                 *(["--python-platform", PLATFORMS[variant]] if variant in PLATFORMS else []),
                 "--output-file", str(outputs / f"{variant}.txt"), str(inputs / f"{variant}.in"),
             ]  # fmt: skip
-            jobs[variant] = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            jobs[variant] = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
         cpu = parse_lock(committed["cpu"])
         failed = []
         for variant, job in jobs.items():
             _, stderr = job.communicate()
             if job.returncode != 0:
                 print(stderr.replace(str(inputs), "requirements"), file=sys.stderr, end="")
-                print(f"error: uv could not resolve requirements/{variant}.in (output above): "
-                      "fix the .in file, then run 'make lock'.", file=sys.stderr)
+                print(
+                    f"error: uv could not resolve requirements/{variant}.in (output above): "
+                    "fix the .in file, then run 'make lock'.",
+                    file=sys.stderr,
+                )
                 failed.append(variant)
                 continue
             fresh = parse_lock((outputs / f"{variant}.txt").read_text())
@@ -222,11 +251,18 @@ def main(argv: list[str] | None = None) -> int:
             if errors:
                 failed.append(variant)
             else:
-                print(f"lock-check: requirements/{variant}.txt is fresh ({len(fresh)} packages: "
-                      "pins, markers and hashes as a re-lock gives them)")
+                print(
+                    f"lock-check: requirements/{variant}.txt is fresh ({len(fresh)} packages: "
+                    "pins, markers and hashes as a re-lock gives them)"
+                )
     if failed:
-        print(f"error: {', '.join(f'requirements/{v}.txt' for v in failed)} differ from a fresh "
-              "re-lock. Run 'make lock' and commit requirements/.", file=sys.stderr)
+        locks = ", ".join(f"requirements/{v}.txt" for v in failed)
+        verb = "differs" if len(failed) == 1 else "differ"
+        print(
+            f"error: {locks} {verb} from a fresh re-lock. "
+            "Run 'make lock' and commit requirements/.",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
