@@ -203,3 +203,33 @@ def test_a_renovate_bump_of_a_cpu_in_package_leaves_dev_txt_behind_until_make_lo
     out = make(project, "lock-check").stdout
     for lock in LOCKS:
         assert f"lock-check: requirements/{lock} is fresh" in out
+
+
+@pytest.mark.slow
+def test_a_dependabot_bump_leaves_out_a_lock_that_does_not_hold_the_package(bumped_project):
+    """absl-py is in cpu.txt and cuda.txt, not dev.txt: Dependabot re-compiles cpu.in and
+    cuda.in only, leaves dev.txt as it was, and the three locks stay consistent."""
+    project = bumped_project
+    requirements = project / "requirements"
+    current = pin(requirements / "cpu.txt", "absl-py")
+    assert current and pin(requirements / "cuda.txt", "absl-py") == current
+    assert pin(requirements / "dev.txt", "absl-py") is None
+    # The release before the pinned one, as the index has it (a pure-Python wheel: cheap
+    # to hash).
+    probe = project / "probe.txt"
+    subprocess.run(
+        [str(project / ".venv" / "bin" / "uv"), "pip", "compile", "--quiet",
+         "--no-python-downloads", "--no-header", "--output-file", str(probe), "-"],
+        input=f"absl-py<{current}\n", text=True, check=True, capture_output=True,
+    )  # fmt: skip
+    older = pin(probe, "absl-py")
+    probe.unlink()
+    assert older and older != current
+    dev_before = (requirements / "dev.txt").read_text()
+    assert dependabot(project, "absl-py", older) == ["cpu.txt", "cuda.txt"]
+    assert pin(requirements / "cpu.txt", "absl-py") == older
+    assert pin(requirements / "cuda.txt", "absl-py") == older
+    assert (requirements / "dev.txt").read_text() == dev_before
+    out = make(project, "lock-check").stdout
+    for lock in LOCKS:
+        assert f"lock-check: requirements/{lock} is fresh" in out

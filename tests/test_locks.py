@@ -8,6 +8,7 @@ minutes for the CUDA variant; the slow tier therefore re-resolves each ``.in`` f
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -65,6 +66,37 @@ def test_shipped_lock_is_hash_pinned_and_leaks_no_local_index(python, lock):
     assert pins, path
     unhashed = [name for name, (_, hashes) in pins.items() if not hashes]
     assert unhashed == []
+
+
+def load_lock_check():
+    """The baked project's requirements/lock_check.py (plain Python, no Jinja in it)."""
+    path = SHIPPED / "lock_check.py"
+    assert "{{" not in path.read_text() and "{%" not in path.read_text()
+    spec = importlib.util.spec_from_file_location("lock_check", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("python", "lock"), lock_cases())
+def test_lock_check_reads_every_pin_and_hash_of_a_shipped_lock(python, lock):
+    """make lock-check's parser agrees with this module's on every shipped lock, and its
+    comparison names a package whose pin, marker or hashes were edited."""
+    lock_check = load_lock_check()
+    text = (SHIPPED / f"py{python}" / lock).read_text()
+    parsed = lock_check.parse_lock(text)
+    assert {n: (p.version, frozenset(p.hashes)) for n, p in parsed.items()} == parse_lock(
+        SHIPPED / f"py{python}" / lock
+    )
+    assert {p.marker for p in parsed.values()} == {""}
+    assert lock_check.compare("cpu", parsed, lock_check.parse_lock(text), parsed, {}) == []
+    edited = lock_check.parse_lock(text)
+    name = sorted(edited)[0]
+    edited[name].hashes.pop()
+    edited[name].marker = 'sys_platform == "linux"'
+    errors = lock_check.compare("cpu", edited, parsed, parsed, {})
+    assert len(errors) == 2 and all(e.startswith(f"requirements/cpu.txt: {name}==") for e in errors)
+    assert "of its hashes missing" in errors[1] and "has the marker" in errors[0]
 
 
 @pytest.mark.parametrize("python", PYTHONS)
