@@ -45,6 +45,10 @@ demo: $(VENV_PYTHON) ## Bake the defaults into demo/, install, smoke, make data,
 bench-install: $(VENV_PYTHON) ## Bake, then time make install (uv) against plain pip and bake-to-green, in one run
 	$(VENV_PYTHON) scripts/bench_install.py
 
+.PHONY: bench-lock-check
+bench-lock-check: $(VENV_PYTHON) ## Bake, install, then time the project's make lock-check (uv, cold and warm) against the pip-compile re-lock it replaced
+	$(VENV_PYTHON) scripts/bench_lock_check.py $(ARGS)
+
 .PHONY: locks
 locks: $(VENV_PYTHON) ## Re-lock the shipped locks of every offered Python with pip-tools (slow)
 	$(VENV_PYTHON) scripts/relock.py $(ARGS)

@@ -45,6 +45,7 @@ def expected_files(package: str = "keras_project", ci: str = "github") -> set[st
         "notebooks/explore.ipynb",
         *(f"requirements/{name}.in" for name in ("cpu", "cuda", "dev")),
         *(f"requirements/{lock}" for lock in LOCKS),
+        "requirements/lock_check.py",
         *(f"src/{package}/{name}.py" for name in PACKAGE_FILES),
         *(f"stackguard/{name}.py" for name in GUARD_FILES),
         *(f"tests/{name}.py" for name in TEST_FILES),

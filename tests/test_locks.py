@@ -8,6 +8,7 @@ minutes for the CUDA variant; the slow tier therefore re-resolves each ``.in`` f
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -20,6 +21,7 @@ from conftest import COOKIECUTTER_JSON, LOCKS, PYTHONS, ROOT
 SHIPPED = ROOT / "{{cookiecutter.project}}" / "requirements"
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
 HASH = re.compile(r"--hash=(sha256:[0-9a-f]{64})")
+HASH_LINE = re.compile(r"^\s+--hash=.*\n", re.MULTILINE)
 UV = Path(sys.executable).parent / "uv"
 PLATFORMS = {
     "cpu.txt": [
@@ -66,6 +68,37 @@ def test_shipped_lock_is_hash_pinned_and_leaks_no_local_index(python, lock):
     assert unhashed == []
 
 
+def load_lock_check():
+    """The baked project's requirements/lock_check.py (plain Python, no Jinja in it)."""
+    path = SHIPPED / "lock_check.py"
+    assert "{{" not in path.read_text() and "{%" not in path.read_text()
+    spec = importlib.util.spec_from_file_location("lock_check", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("python", "lock"), lock_cases())
+def test_lock_check_reads_every_pin_and_hash_of_a_shipped_lock(python, lock):
+    """make lock-check's parser agrees with this module's on every shipped lock, and its
+    comparison names a package whose pin, marker or hashes were edited."""
+    lock_check = load_lock_check()
+    text = (SHIPPED / f"py{python}" / lock).read_text()
+    parsed = lock_check.parse_lock(text)
+    assert {n: (p.version, frozenset(p.hashes)) for n, p in parsed.items()} == parse_lock(
+        SHIPPED / f"py{python}" / lock
+    )
+    assert {p.marker for p in parsed.values()} == {""}
+    assert lock_check.compare("cpu", parsed, lock_check.parse_lock(text), parsed, {}) == []
+    edited = lock_check.parse_lock(text)
+    name = sorted(edited)[0]
+    edited[name].hashes.pop()
+    edited[name].marker = 'sys_platform == "linux"'
+    errors = lock_check.compare("cpu", edited, parsed, parsed, {})
+    assert len(errors) == 2 and all(e.startswith(f"requirements/cpu.txt: {name}==") for e in errors)
+    assert "of its hashes missing" in errors[1] and "has the marker" in errors[0]
+
+
 @pytest.mark.parametrize("python", PYTHONS)
 def test_locks_pin_tensorflow_and_keras_and_agree_with_each_other(python):
     cpu, cuda, dev = (parse_lock(SHIPPED / f"py{python}" / lock) for lock in LOCKS)
@@ -100,23 +133,22 @@ def full_version(python: str, folder: Path) -> str:
 
 
 def uv_relock(in_file: Path, lock: Path, python: str, platform: str, tmp: Path) -> Path:
-    """Re-resolve ``in_file`` like ``make lock`` would, keeping ``lock``'s pins as preferences."""
+    """Re-resolve ``in_file`` like ``make lock`` would, keeping ``lock``'s pins as preferences.
+
+    The copied locks lose their hashes first: uv keeps a preference's hashes as they are, so
+    a hand-edited hash would otherwise come back unchanged. ``cuda.in`` and ``dev.in`` read
+    the copied ``cpu.txt`` through their ``-c cpu.txt`` line.
+    """
     work = tmp / f"{python}-{platform}"
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(in_file.parent, work)
+    for copy in work.glob("*.txt"):
+        copy.write_text(re.sub(r" \\$", "", HASH_LINE.sub("", copy.read_text()), flags=re.MULTILINE))
     output = work / lock.name
-    # The header's --constraint=requirements/cpu.txt, relative to the copied folder.
-    header = re.search(r"^#    pip-compile (.*)$", lock.read_text(), re.MULTILINE).group(1)
-    constraints = [
-        ["--constraint", str(work / Path(flag.split("=", 1)[1]).name)]
-        for flag in header.split()
-        if flag.startswith("--constraint=")
-    ]
     subprocess.run(
         [
             str(UV), "pip", "compile", "--quiet", "--no-python-downloads", "--generate-hashes",
             "--python-version", full_version(python, in_file.parent), "--python-platform", platform, "--no-header",
-            *[arg for pair in constraints for arg in pair],
             "--output-file", str(output), str(work / in_file.name),
         ],
         check=True,
