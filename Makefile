@@ -38,7 +38,7 @@ demo: $(VENV_PYTHON) ## Bake the defaults into demo/, install, smoke, make data,
 	$(MAKE) -C $(DEMO_DIR)/keras-project train LOADER=sequence OUTPUT=artifacts/sequence
 	$(MAKE) -C $(DEMO_DIR)/keras-project train LOADER=tf-data OUTPUT=artifacts/tf-data
 	@for loader in sequence tf-data; do \
-		$(VENV_PYTHON) -c 'import json, sys; print("{loader:>8}: val_accuracy {val_accuracy:.3f} after {epochs} epochs, {seconds:.1f} s of training".format(**json.load(open(sys.argv[1]))))' \
+		$(VENV_PYTHON) -c 'import json, sys; print("{loader:>8}: val_accuracy {val_accuracy:.3f} after {epochs_run} epochs, {seconds:.1f} s of training".format(**json.load(open(sys.argv[1]))))' \
 			$(DEMO_DIR)/keras-project/artifacts/$$loader/metrics.json; done
 
 .PHONY: bench-install

@@ -131,7 +131,7 @@ def parse_tf_config(text: str | None) -> ClusterSpec:
     if text is None or not text.strip():
         raise ClusterError(
             "TF_CONFIG is not set: --strategy multi-worker reads the cluster from it "
-            "(see the README, or start a local cluster with launch_cluster)"
+            "(see the README, or start a local cluster with make train-cluster)"
         )
     try:
         config = json.loads(text)
