@@ -13,7 +13,6 @@ from conftest import (
     MIXED_FORMAT_SIZE,
     grey_level,
 )
-from {{ cookiecutter.package }}.data.pydataset import ImageFolderPyDataset
 from {{ cookiecutter.package }}.data.images import (
     batch_decoder,
     decode_image,
@@ -21,6 +20,7 @@ from {{ cookiecutter.package }}.data.images import (
     list_image_folder,
 )
 from {{ cookiecutter.package }}.data.pipeline import make_dataset
+from {{ cookiecutter.package }}.data.pydataset import ImageFolderPyDataset
 
 # JPEG is lossy: a flat colour comes back within a few levels of 255.
 JPEG_TOLERANCE = 4 / 255
