@@ -16,6 +16,9 @@ installed, locked stack, never from a hand-written table:
   ``tf.keras`` compatibility surface (``keras._tf_keras.keras``), and in
   ``tensorflow.compat.v1``.
 - ``modules_with``: the public modules that hold every one of some member names.
+- ``tensorflow``: what ``make doctor`` needs (``tensorflow_report``): TensorFlow's version,
+  build info and GPUs, what ``tf.keras.Sequential`` resolves to, and whether ``tf.summary``
+  writes (TensorBoard). Each part fails on its own, as an ``*error`` entry.
 
 Modules outside the stack that are not installed (the user's own scripts beside a file)
 are only located (``importlib.util.find_spec``), never imported, so checking code runs none
@@ -370,6 +373,46 @@ def modules_with(members: list[str]) -> list[str]:
     return found
 
 
+def tensorflow_report() -> dict:
+    """``{"tensorflow", "build", "gpus", "tf_keras", "tf_keras_version", "tensorboard"}``.
+
+    ``build`` holds ``is_cuda_build``, ``cuda_version``, ``cudnn_version`` of
+    ``tf.sysconfig.get_build_info()`` as strings; ``gpus`` the names of
+    ``tf.config.list_physical_devices("GPU")``. When ``import tensorflow`` raises, the
+    report is ``{"error": ...}``; when ``tf.keras`` or ``tf.summary`` fails, the part is
+    replaced by ``tf_keras_error`` or ``summary_error``.
+    """
+    out: dict[str, object] = {}
+    try:
+        tf = import_module("tensorflow")
+    except BaseException as error:  # noqa: BLE001 - an import that fails in any way is the answer
+        if isinstance(error, KeyboardInterrupt):
+            raise
+        return {"error": describe_error(error)}
+    out["tensorflow"] = tf.__version__
+    info = tf.sysconfig.get_build_info()
+    out["build"] = {k: str(info.get(k)) for k in ("is_cuda_build", "cuda_version", "cudnn_version")}
+    out["gpus"] = [device.name for device in tf.config.list_physical_devices("GPU")]
+    try:
+        sequential = tf.keras.Sequential
+        out["tf_keras"] = f"{sequential.__module__}.{sequential.__qualname__}"
+        out["tf_keras_version"] = getattr(tf.keras, "__version__", None) or getattr(
+            sys.modules.get(sequential.__module__.split(".")[0]), "__version__", None
+        )
+    except Exception as error:  # noqa: BLE001 - reported by the doctor
+        out["tf_keras_error"] = describe_error(error)
+    try:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as logdir:
+            with tf.summary.create_file_writer(logdir).as_default():
+                tf.summary.scalar("doctor", 1.0, step=0)
+        out["tensorboard"] = import_module("tensorboard").__version__
+    except Exception as error:  # noqa: BLE001 - reported by the doctor
+        out["summary_error"] = describe_error(error)
+    return out
+
+
 def answer(request: dict) -> object:
     op = request["op"]
     if op == "resolve":
@@ -383,6 +426,8 @@ def answer(request: dict) -> object:
         import tensorflow as tf
 
         return {"tensorflow": tf.__version__, "keras": keras.__version__}
+    if op == "tensorflow":
+        return tensorflow_report()
     raise ValueError(f"unknown op {op!r}")
 
 
