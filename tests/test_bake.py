@@ -17,7 +17,7 @@ PACKAGE_FILES = [
 ]  # fmt: skip
 GUARD_FILES = [
     "__init__", "advice", "bench", "check_imports", "doctor", "kernel", "locks", "migrate", "probe",
-    "references", "smoke", "stack", "verdicts",
+    "references", "result", "smoke", "stack", "verdicts",
 ]  # fmt: skip
 TEST_FILES = [
     "conftest", "test_advice", "test_check_imports", "test_data", "test_doctor", "test_evaluate",
