@@ -126,6 +126,14 @@ class Stack:
     def versions(self) -> dict[str, str]:
         return self.ask({"op": "versions"})
 
+    def calls(self, queries: list[dict]) -> list[dict]:
+        """One answer per ``{"path", "positional", "keywords"}`` (``probe.call_keywords``)."""
+        return self.ask({"op": "calls", "queries": queries}) if queries else []
+
+    def removed_methods(self) -> dict[str, str]:
+        """``{method: Keras 2 class}`` that ``keras.Model`` lacks (``probe.removed_methods``)."""
+        return self.ask({"op": "removed_methods"})
+
     def tensorflow(self) -> dict:
         """What the doctor needs of TensorFlow (see ``probe.tensorflow_report``)."""
         return self.ask({"op": "tensorflow"})
