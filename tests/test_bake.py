@@ -16,8 +16,8 @@ PACKAGE_FILES = [
     "run_outputs", "split", "train",
 ]  # fmt: skip
 GUARD_FILES = [
-    "__init__", "advice", "bench", "check_imports", "doctor", "kernel", "locks", "migrate", "probe",
-    "references", "result", "smoke", "stack", "verdicts",
+    "__init__", "advice", "bench", "calls", "check_imports", "doctor", "kernel", "locks", "migrate",
+    "probe", "references", "result", "smoke", "stack", "verdicts",
 ]  # fmt: skip
 TEST_FILES = [
     "conftest", "test_advice", "test_check_imports", "test_data", "test_doctor", "test_evaluate",
