@@ -53,6 +53,7 @@ INSTALLED_DIRS = tuple(
 
 _objects: dict[int, object] = {}  # keeps every answered object alive, so its id stays unique
 _index: dict[str, list[dict]] | None = None
+_accepted: dict[int, list[str] | None] = {}  # accepted_keywords per object id (kept alive)
 _modules: dict[str, object] | None = None
 
 
@@ -309,7 +310,9 @@ def call_keywords(query: dict) -> dict:
             target = sys.modules["keras.src.models.functional"].Functional
         else:
             target = keras.layers.Layer
-    accepted = accepted_keywords(target)
+    if id(target) not in _accepted:
+        _accepted[keep(target)] = accepted_keywords(target)
+    accepted = _accepted[id(target)]
     if accepted is None:
         return {"checked": False}
     rejected = [k for k in query["keywords"] if k not in accepted]
