@@ -341,8 +341,7 @@ def test_the_stale_keras_script_runs_after_migrate_and_not_before(corpus, train_
     assert runs["after"].returncode == 0, runs["after"].stderr[-2000:]
     assert "loss" in runs["after"].stdout
     after = (corpus["after"] / "tf_python_keras_train.py").read_text()
-    assert "import tensorflow.python.keras" not in after
-    assert "from tensorflow.python.keras" not in after
+    assert not re.search(r"^(import|from) tensorflow\.python\.keras", after, re.MULTILINE)
     assert "not the same object: check the arguments" in corpus["migrate_out"]
 
 
