@@ -169,7 +169,7 @@ def test_keywords_judged_unaccepted_really_raise_and_accepted_ones_do_not(stack)
     keras.optimizers.Adam(learning_rate=0.1)
 
 
-STALE_ONLY = '''\
+STALE_ONLY = """\
 import numpy as np
 from tensorflow.python.keras import backend as K
 from tensorflow.python.keras.layers import Dense, Input
@@ -183,7 +183,7 @@ def train():
     model.compile(optimizer="adam", loss="binary_crossentropy")
     x = np.ones((8, 3), np.float32)
     return model.fit(x, np.ones((8, 1), np.float32), epochs=1, verbose=0)
-'''
+"""
 
 
 def test_a_file_on_the_stale_keras_copy_moves_to_keras_and_then_trains(main, tmp_path, capsys):
