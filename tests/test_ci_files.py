@@ -67,7 +67,7 @@ def test_github_workflow_is_hardened(github_project):
     workflow = yaml.safe_load((github_project / ".github" / "workflows" / "ci.yml").read_text())
     assert workflow["permissions"] == {}
     assert workflow["concurrency"]["cancel-in-progress"] is True
-    assert set(workflow["jobs"]) == {"lint", "test", "locks", "template", "gpu"}
+    assert set(workflow["jobs"]) == {"lint", "test", "locks", "template", "image", "gpu"}
     text = (github_project / ".github" / "workflows" / "ci.yml").read_text()
     for uses in re.findall(r"uses: (\S+.*)", text):
         assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", uses), uses
@@ -177,3 +177,43 @@ def test_renovate_reads_every_lock_and_groups_tensorflow_with_keras(github_proje
     group = next(rule for rule in config["packageRules"] if "groupName" in rule)
     assert {"tensorflow", "keras"} <= set(group["matchPackageNames"])
     assert config["pip_requirements"]["enabled"] is False
+
+
+def test_github_builds_the_cpu_image_and_runs_its_smoke_test(github_project, gitlab_project):
+    workflow = yaml.safe_load((github_project / ".github" / "workflows" / "ci.yml").read_text())
+    steps = [step["run"] for step in workflow["jobs"]["image"]["steps"] if "run" in step]
+    assert steps == ["make image", "make image-smoke"]
+    makefile = (github_project / "Makefile").read_text()
+    for target in ("image", "image-smoke", "image-train"):
+        assert re.search(rf"^{target}:.*## ", makefile, re.MULTILINE), target
+    # GitLab has no image job, and says why.
+    gitlab_text = (gitlab_project / ".gitlab-ci.yml").read_text()
+    assert "image" not in yaml.safe_load(gitlab_text)
+    assert "No image job" in gitlab_text and "docker-in-docker" in gitlab_text
+
+
+def test_the_bots_move_the_base_images_digest_never_its_python(github_project):
+    dockerfile = (github_project / "Dockerfile").read_text()
+    python = (github_project / ".python-version").read_text().strip()
+    # The FROM line both bots parse: the official image's tag and digest, literally.
+    assert re.search(
+        rf"^FROM python:{re.escape(python)}-slim-bookworm@sha256:[0-9a-f]{{64}} AS python-official$",
+        dockerfile,
+        re.MULTILINE,
+    )
+    assert re.search(r"^ARG BASE_IMAGE=python-official$", dockerfile, re.MULTILINE)
+    dependabot = yaml.safe_load((github_project / ".github" / "dependabot.yml").read_text())
+    docker = next(u for u in dependabot["updates"] if u["package-ecosystem"] == "docker")
+    assert docker["directory"] == "/"
+    assert docker["ignore"] == [
+        {
+            "dependency-name": "python",
+            "update-types": ["version-update:semver-major", "version-update:semver-minor"],
+        }
+    ]
+    renovate = json.loads((github_project / "renovate.json").read_text())
+    python_rule = next(
+        rule for rule in renovate["packageRules"] if rule.get("matchDatasources") == ["docker"]
+    )
+    assert python_rule["matchPackageNames"] == ["python"]
+    assert python_rule["matchUpdateTypes"] == ["major", "minor"] and not python_rule["enabled"]
