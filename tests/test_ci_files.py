@@ -217,3 +217,29 @@ def test_the_bots_move_the_base_images_digest_never_its_python(github_project):
     )
     assert python_rule["matchPackageNames"] == ["python"]
     assert python_rule["matchUpdateTypes"] == ["major", "minor"] and not python_rule["enabled"]
+
+
+@pytest.mark.parametrize(("path", "variant"), [("devcontainer.json", "cpu"), ("cuda/devcontainer.json", "cuda")])
+def test_devcontainers_build_the_projects_dockerfile_and_only_register_the_kernel(
+    github_project, path, variant
+):
+    """Not checked against the official devcontainer JSON schema: no PyPI or npm package
+    found ships it (README, "Container image"); this checks the fields the project relies on."""
+    config_file = github_project / ".devcontainer" / path
+    config = json.loads(config_file.read_text())
+    build = config["build"]
+    assert (config_file.parent / build["dockerfile"]).resolve() == github_project / "Dockerfile"
+    assert (config_file.parent / build["context"]).resolve() == github_project
+    assert build["args"] == {"VARIANT": variant}
+    assert config["postCreateCommand"].startswith(
+        "python -m ipykernel install --sys-prefix --name keras-project "
+    )
+    assert set(config["customizations"]["vscode"]["extensions"]) == {
+        "ms-python.python", "ms-toolsai.jupyter",
+    }  # fmt: skip
+    assert config["remoteUser"] == "app"
+    if variant == "cuda":
+        assert config["hostRequirements"] == {"gpu": True}
+        assert config["runArgs"] == ["--gpus", "all"]
+    else:
+        assert "hostRequirements" not in config and "runArgs" not in config
