@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import project_env
+from conftest import ROOT, project_env
 
 PYTHON = "3.13"
 SUITE = "trixie"
@@ -41,42 +41,73 @@ def missing_tools() -> list[str]:
     return [tool for tool in ("buildah", "mmdebstrap") if shutil.which(tool) is None]
 
 
-def run(*args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    env = project_env() | {"BUILDAH_ISOLATION": "chroot"}
+# buildah's images live in a storage of the test's own (CONTAINERS_STORAGE_CONF), removed
+# at the end: each run's first build is a real one (no layer cache), and no run leaves
+# gigabytes of layers behind. The uv cache mount outlives it, as it would on a laptop.
+STORAGE_CONF: dict[str, str] = {}
+
+
+def run(
+    *args: str, cwd: Path | None = None, check: bool = True, merge: bool = False
+) -> subprocess.CompletedProcess:
+    """Run a command with buildah in chroot isolation and the test's storage.
+
+    ``merge``: stderr into stdout, in order (buildah prints its STEP lines on stderr).
+    """
+    env = project_env() | {"BUILDAH_ISOLATION": "chroot"} | STORAGE_CONF
     result = subprocess.run(
-        list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=2400
-    )
+        list(args), cwd=cwd, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merge else subprocess.PIPE, text=True, timeout=2400,
+    )  # fmt: skip
     if check:
-        assert result.returncode == 0, f"{' '.join(args)}:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        output = f"{result.stdout[-4000:]}\n{(result.stderr or '')[-4000:]}"
+        assert result.returncode == 0, f"{' '.join(args)}:\n{output}"
     return result
 
 
-def make_image(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+def make_image(project: Path, *build_args: str) -> subprocess.CompletedProcess:
+    options = " ".join(["--network host", f"--build-arg BASE_IMAGE={BASE}", *build_args])
     return run(
-        "make", "image", "CONTAINER_TOOL=buildah", f"IMAGE={IMAGE}",
-        f"BUILD_ARGS=--network host --build-arg BASE_IMAGE={BASE}", *args,
-        cwd=project, check=check,
+        "make", "image", "CONTAINER_TOOL=buildah", f"IMAGE={IMAGE}", f"BUILD_ARGS={options}",
+        cwd=project, merge=True,
     )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def base_image(tmp_path_factory) -> str:
-    """The stand-in base image: made once per machine, reused while buildah keeps it."""
+def base_image(tmp_path_factory):
+    """The stand-in base image, in a buildah storage that lives as long as this module.
+
+    Its root filesystem is made by mmdebstrap once and kept in .cache/ (a stand-in for a
+    pulled image; Debian's archive moves, the test does not depend on which point release).
+    """
     if missing_tools():
         pytest.skip(f"{' and '.join(missing_tools())} not installed (.ci/run installs them)")
-    if run("buildah", "inspect", BASE, check=False).returncode != 0:
-        rootfs = tmp_path_factory.mktemp("base") / "rootfs.tar"
+    storage = tmp_path_factory.mktemp("containers")
+    conf = storage / "storage.conf"
+    conf.write_text(
+        f'[storage]\ndriver = "overlay"\ngraphroot = "{storage}/graph"\nrunroot = "{storage}/run"\n'
+    )
+    STORAGE_CONF["CONTAINERS_STORAGE_CONF"] = str(conf)
+    rootfs = ROOT / ".cache" / f"rootfs-{SUITE}.tar"
+    if not rootfs.exists():
+        rootfs.parent.mkdir(exist_ok=True)
+        partial = rootfs.with_suffix(".partial")
         run(
             "mmdebstrap", "--variant=minbase", "--include=python3,python3-venv,ca-certificates,make",
-            SUITE, str(rootfs),
+            SUITE, str(partial),
         )  # fmt: skip
-        container = run("buildah", "from", "scratch").stdout.strip()
-        try:
-            run("buildah", "add", "--quiet", container, str(rootfs), "/")
-            run("buildah", "commit", "--quiet", container, BASE)
-        finally:
-            run("buildah", "rm", container)
-    return BASE
+        partial.rename(rootfs)
+    container = run("buildah", "from", "scratch").stdout.strip()
+    try:
+        run("buildah", "add", "--quiet", container, str(rootfs), "/")
+        run("buildah", "commit", "--quiet", container, BASE)
+    finally:
+        run("buildah", "rm", container)
+    yield BASE
+    for image in (f"{IMAGE}:cpu", BASE):
+        run("buildah", "rmi", "--force", image, check=False)
+    run("buildah", "rmi", "--prune", check=False)  # this storage's dangling layers only
+    STORAGE_CONF.clear()
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +119,7 @@ def project(base_image, cookies_session) -> Path:
 
 def test_image_builds_smokes_trains_and_rebuilds_code_only_changes_in_seconds(project, tmp_path):
     started = time.monotonic()
-    make_image(project)
+    make_image(project, "--no-cache")
     first_build = time.monotonic() - started
 
     config = json.loads(run("buildah", "inspect", f"{IMAGE}:cpu").stdout)["OCIv1"]["config"]
