@@ -243,3 +243,48 @@ def test_devcontainers_build_the_projects_dockerfile_and_only_register_the_kerne
         assert config["runArgs"] == ["--gpus", "all"]
     else:
         assert "hostRequirements" not in config and "runArgs" not in config
+
+
+def dry_run(project: Path, *args: str) -> str:
+    """The commands ``make -n ARGS`` would run in the project (none is run)."""
+    result = subprocess.run(
+        ["make", "-n", *args], cwd=project, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize(
+    ("tool", "gpu_args"),
+    [("docker", "--gpus all"), ("podman", "--device nvidia.com/gpu=all")],
+)
+def test_the_cuda_variant_selects_the_cuda_lock_and_runs_on_the_gpus(github_project, tool, gpu_args):
+    build = dry_run(github_project, "image", "VARIANT=cuda", f"CONTAINER_TOOL={tool}")
+    assert f"{tool} build" in build and "--build-arg VARIANT=cuda" in build
+    assert "-t keras-project:cuda ." in build
+    smoke = dry_run(github_project, "image-smoke", "VARIANT=cuda", f"CONTAINER_TOOL={tool}")
+    assert f"run --rm {gpu_args}" in smoke and "python -m stackguard.smoke --gpu" in smoke
+    cpu_smoke = dry_run(github_project, "image-smoke", f"CONTAINER_TOOL={tool}")
+    assert "--gpus" not in cpu_smoke and "nvidia.com/gpu" not in cpu_smoke
+    assert cpu_smoke.rstrip().endswith("keras-project:cpu python -m stackguard.smoke")
+    # The Dockerfile installs the lock the variant names, and nothing else chooses it.
+    dockerfile = (github_project / "Dockerfile").read_text()
+    assert '"requirements/$VARIANT.txt" requirements/dev.txt' in dockerfile
+    assert 'sha256sum "requirements/$VARIANT.txt" requirements/dev.txt' in dockerfile
+
+
+def test_image_train_mounts_the_data_read_only_and_runs_as_the_host_user(github_project, tmp_path):
+    out = dry_run(
+        github_project, "image-train", "CONTAINER_TOOL=docker", f"DATA={tmp_path}",
+        f"OUTPUT={tmp_path / 'out'}", "EPOCHS=2",
+    )  # fmt: skip
+    assert f'-v "{tmp_path}":/data:ro' in out
+    assert f'-v "{tmp_path / "out"}":/artifacts' in out
+    assert "--user $(id -u):$(id -g)" in out
+    assert "--data-dir /data --output-dir /artifacts --epochs 2" in out
+    missing = subprocess.run(
+        ["make", "image-train", "CONTAINER_TOOL=docker", f"DATA={tmp_path / 'nope'}"],
+        cwd=github_project, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert missing.returncode != 0
+    assert f"error: DATA={tmp_path / 'nope'} is not a folder" in missing.stderr
