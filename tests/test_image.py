@@ -91,7 +91,7 @@ def base_image(tmp_path_factory):
     rootfs = ROOT / ".cache" / f"rootfs-{SUITE}.tar"
     if not rootfs.exists():
         rootfs.parent.mkdir(exist_ok=True)
-        partial = rootfs.with_suffix(".partial")
+        partial = rootfs.with_name(f"rootfs-{SUITE}.partial.tar")  # mmdebstrap: a tarball by name
         run(
             "mmdebstrap", "--variant=minbase", "--include=python3,python3-venv,ca-certificates,make",
             SUITE, str(partial),
