@@ -41,9 +41,13 @@ CI_FILES = {
 
 def expected_files(package: str = "keras_project", ci: str = "github") -> set[str]:
     return {
+        ".devcontainer/devcontainer.json",
+        ".devcontainer/cuda/devcontainer.json",
+        ".dockerignore",
         ".gitignore",
         ".pre-commit-config.yaml",
         ".python-version",
+        "Dockerfile",
         "LICENSE",
         "Makefile",
         "README.md",
