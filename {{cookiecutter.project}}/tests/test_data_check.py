@@ -6,9 +6,9 @@ import json
 import shutil
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
-from keras.src.utils.image_dataset_utils import ALLOWLIST_FORMATS
 from PIL import Image, ImageOps
 
 from {{ cookiecutter.package }}.data.check import main as check_main
@@ -22,8 +22,19 @@ from {{ cookiecutter.package }}.train import main as train_main
 PIXELS = (np.arange(6 * 4 * 3).reshape(4, 6, 3) * 3).astype(np.uint8)
 
 
-def test_the_extensions_are_keras_s_own():
-    assert tuple(sorted(IMAGE_EXTENSIONS)) == tuple(sorted(ALLOWLIST_FORMATS))
+def test_the_folder_listing_is_keras_s_own(tmp_path):
+    """The same files, in the same order, as keras.utils.image_dataset_from_directory lists
+    (it walks each class folder recursively and picks files by its own extension list)."""
+    for name in ("dogs", "cats"):
+        (tmp_path / name / "2024").mkdir(parents=True)
+        for file in ("a.png", "b.JPG", "c.jpeg", "d.bmp", "e.gif", "f.webp", "g.tiff"):
+            Image.fromarray(PIXELS).save(tmp_path / name / "2024" / file)
+        Image.fromarray(PIXELS).save(tmp_path / name / "z.PNG")
+        (tmp_path / name / "notes.txt").write_text("not an image")
+    dataset = keras.utils.image_dataset_from_directory(tmp_path, shuffle=False, image_size=(4, 6))
+    paths, labels, class_names = list_image_folder(tmp_path)
+    assert paths == dataset.file_paths and class_names == dataset.class_names
+    assert {Path(path).suffix.lower() for path in paths} == set(IMAGE_EXTENSIONS)
 
 
 def test_class_folders_are_walked_recursively_and_hidden_files_are_skipped(tmp_path):
