@@ -8,8 +8,9 @@ up labels shows up as chance accuracy (about 0.33).
 
 With ``--photo`` it writes photo-sized data instead, for ``make bench``: ``PHOTO_CLASSES``
 (10) classes of 640x480 (``--width``/``--height``) JPEGs with some texture (smooth noise,
-a class's stripe frequency and angle, grain), so that decoding costs what a camera's JPEG
-costs. ``--images-per-class 200`` gives 2,000 files (about 30 s to write on 2 cores).
+a class's stripe frequency and angle, grain) rather than flat drawings, so that files are
+photo-sized (about 120 KB each) and decoding is real work. ``--images-per-class 200`` (the
+default) gives 2,000 files; 1,500 took 2.5 minutes to write on 2 busy shared cores.
 
 Usage: ``python -m {{ cookiecutter.package }}.data.demo --output-dir data/demo`` (``make data``);
 ``make data DATA=data/photos ARGS="--photo --images-per-class 200"``
