@@ -172,10 +172,13 @@ class ExportConfig(ModelFile):
 
 
 class BenchConfig(ImageOptions):
-    """Compare the two loaders' throughput on a folder, in one run."""
+    """Measure the loaders, fit with each and fit in memory on a folder, in one run: images/s
+    and peak RSS of each (``benchmark.py``)."""
 
     data_dir: Path = Field(Path("data/demo"), description="folder of class sub-folders")
-    epochs: int = Field(3, ge=1, description="timed passes over the folder, after one warm-up")
+    epochs: int = Field(
+        3, ge=1, description="timed passes (loaders) or epochs (fit), after one untimed"
+    )
     workers: int = Field(2, ge=1, description="PyDataset worker threads")
 
 
