@@ -39,8 +39,9 @@ def test_mismatched_paths_and_labels_are_rejected(image_folder):
         make_dataset(paths, labels[:-1])
 
 
+@pytest.mark.slow
 def test_benchmark_prints_every_figure(image_folder, capsys):
-    """Each loader, fit with each loader and fit in memory: images/s and peak RSS, each from
+    """(Slow: seven processes, each importing TensorFlow.) Each loader, fit with each loader and fit in memory: images/s and peak RSS, each from
     its own process, then both ratios (values are not checked for speed)."""
     from {{ cookiecutter.package }}.benchmark import CONFIGURATIONS, main
 
