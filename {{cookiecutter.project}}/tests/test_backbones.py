@@ -20,6 +20,7 @@ from {{ cookiecutter.package }}.export import main as export_main
 from {{ cookiecutter.package }}.model import backbone_preprocessing, build_model
 from {{ cookiecutter.package }}.train import main
 from {{ cookiecutter.package }}.training import phases
+from {{ cookiecutter.package }}.training.targets import download_failure
 
 X = np.random.default_rng(0).random((2, 32, 32, 3), np.float32)
 
@@ -225,7 +226,8 @@ def test_transfer_a_trained_backbone_to_another_collection_and_export(tmp_path, 
                  "--weights", str(weights), "--epochs", "2", "--fine-tune-epochs", "1",
                  "--fine-tune-learning-rate", "1e-4", "--augment"]) == 0  # fmt: skip
     metrics = json.loads((tmp_path / "r2" / "metrics.json").read_text())
-    print("transfer:", {k: metrics[k] for k in ("val_accuracy", "epochs_per_phase")})
+    with capsys.disabled():  # the figure, in the test's output
+        print("\ntransfer:", {k: metrics[k] for k in ("val_accuracy", "val_loss", "seconds")})
     assert metrics["class_names"] == ["square", "stripes"]
     assert metrics["epochs_per_phase"] == {"head": 2, "fine-tune": 1}
     # The bottom of the backbone stayed frozen in both phases: it is the first run's.
@@ -238,3 +240,12 @@ def test_transfer_a_trained_backbone_to_another_collection_and_export(tmp_path, 
     )
     assert export_main(["--model", str(tmp_path / "r2" / "model.keras")]) == 0
     assert "reloaded and checked" in capsys.readouterr().out
+
+
+def test_only_a_failed_download_becomes_the_weights_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    url = "https://storage.googleapis.com/tensorflow/keras-applications/x/w.h5"
+    message = download_failure(Exception(f"URL fetch failure on {url}: 403 -- Forbidden"))
+    assert message.startswith(f"the pretrained weights {url} are not in the Keras cache")
+    assert f"(403 -- Forbidden): download that file into {tmp_path / 'models'}" in message
+    assert download_failure(ValueError("num_classes must be at least 2")) is None

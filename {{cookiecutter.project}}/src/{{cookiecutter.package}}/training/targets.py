@@ -97,9 +97,10 @@ def download_failure(error: BaseException) -> str | None:
     if found is None:
         return None
     url = found.group(1)
+    reason = " ".join(str(error)[found.end() :].split()).removeprefix("None -- ")
     return (
         f"the pretrained weights {url} are not in the Keras cache {keras_cache()} and cannot "
-        f"be downloaded ({' '.join(str(error).split(': ', 1)[-1].split())}): download that "
+        f"be downloaded ({reason}): download that "
         f"file into {keras_cache()} (or set KERAS_HOME to a folder whose models/ holds it), "
         "or pass --weights PATH (a weights file, such as a run's backbone.weights.h5), or "
         "--weights none"
