@@ -68,6 +68,7 @@ def main() -> None:
         "  make smoke        # import smoke test of the locked stack\n"
         "  make test\n"
         "  make data && make train EPOCHS=5   # demo dataset, then train (LOADER=tf-data)\n"
+        "  make image && make image-smoke     # the same stack in a container image (Dockerfile)\n"
     )
 
 

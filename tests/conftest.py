@@ -108,6 +108,19 @@ def installed_project(request, cookies_session):
     return request.param, install(request.param, cookies_session)
 
 
+# The project's whole fast tier runs on the Python of the tests and on the oldest offered
+# one, the only Python whose lock holds another Keras (3.12 on 3.10): the suite exercises
+# the package's logic, which the other Pythons share with these two, and each of them still
+# gets make install and make smoke, whose package checks train, save and export for real.
+SUITE_PYTHONS = sorted({TRAIN_PYTHON, PYTHONS[0]})
+
+
+@pytest.fixture(scope="session", params=SUITE_PYTHONS, ids=[f"py{p}" for p in SUITE_PYTHONS])
+def suite_project(request, cookies_session):
+    """A baked project after ``make install``, for each Python of ``SUITE_PYTHONS``."""
+    return request.param, install(request.param, cookies_session)
+
+
 @pytest.fixture(scope="session")
 def train_project(cookies_session) -> Path:
     """The installed project of the Python running the tests (or the default one)."""

@@ -13,7 +13,7 @@ from conftest import COOKIECUTTER_JSON, LOCKS, project_files
 PACKAGE_FILES = [
     "__init__", "artifacts", "backbones", "benchmark", "checks", "cli", "config", "errors",
     "evaluate", "export", "model", "predict", "train",
-    "data/__init__", "data/demo", "data/images", "data/labels", "data/pipeline",
+    "data/__init__", "data/check", "data/demo", "data/images", "data/labels", "data/pipeline",
     "data/pydataset", "data/split",
     "training/__init__", "training/engine", "training/local", "training/plots",
     "training/phases", "training/record", "training/targets",
@@ -21,12 +21,12 @@ PACKAGE_FILES = [
     "distributed/multi_worker",
 ]  # fmt: skip
 GUARD_FILES = [
-    "__init__", "advice", "bench", "check_imports", "doctor", "kernel", "locks", "migrate", "probe",
-    "references", "smoke", "stack", "verdicts",
+    "__init__", "advice", "bench", "calls", "check_imports", "doctor", "kernel", "locks", "migrate",
+    "probe", "references", "result", "smoke", "stack", "verdicts",
 ]  # fmt: skip
 TEST_FILES = [
     "conftest", "test_advice", "test_backbones", "test_check_imports", "test_config", "test_data",
-    "test_doctor", "test_engine", "test_evaluate",
+    "test_data_check", "test_doctor", "test_engine", "test_evaluate",
     "test_export", "test_images", "test_import_lint", "test_kernel", "test_migrate", "test_model",
     "test_multi_worker", "test_pipeline", "test_plots", "test_predict", "test_smoke", "test_train",
     "test_workflow",
@@ -40,9 +40,13 @@ CI_FILES = {
 
 def expected_files(package: str = "keras_project", ci: str = "github") -> set[str]:
     return {
+        ".devcontainer/devcontainer.json",
+        ".devcontainer/cuda/devcontainer.json",
+        ".dockerignore",
         ".gitignore",
         ".pre-commit-config.yaml",
         ".python-version",
+        "Dockerfile",
         "LICENSE",
         "Makefile",
         "README.md",

@@ -1,7 +1,8 @@
 """Slow tier: bake, then run the baked project's own commands for real, no mocks.
 
 For every offered Python installed here: ``make install`` (hash-checked install from the
-shipped locks), ``make smoke``, ``make test``. For the Python running these tests: also
+shipped locks) and ``make smoke``; ``make test`` on the Python running the tests and on the
+oldest offered one (``conftest.SUITE_PYTHONS``). For the Python running these tests: also
 ``make data``, ``make train`` with each loader, and ``make lock-check`` (passing on the
 shipped locks, and failing on each kind of stale or hand-edited lock).
 """
@@ -25,6 +26,7 @@ def test_smoke_test_passes_on_the_installed_lock(installed_project):
     assert "FAIL" not in out
     assert "PASS versions:" in out and "requirements/cpu.txt" in out
     assert "PASS loader sequence:" in out and "PASS loader tf-data:" in out
+    assert "PASS train:" in out and "PASS export:" in out
     version = subprocess.run(
         [".venv/bin/python", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
         cwd=project, capture_output=True, text=True, check=True,
@@ -32,8 +34,8 @@ def test_smoke_test_passes_on_the_installed_lock(installed_project):
     assert version == python
 
 
-def test_project_tests_pass(installed_project):
-    _, project = installed_project
+def test_project_tests_pass(suite_project):
+    _, project = suite_project
     summary = summary_line(make(project, "test").stdout)
     assert re.search(r"\b\d+ passed\b", summary), summary
     assert not re.search(r"\b\d+ (failed|errors?)\b", summary), summary

@@ -67,7 +67,7 @@ def test_github_workflow_is_hardened(github_project):
     workflow = yaml.safe_load((github_project / ".github" / "workflows" / "ci.yml").read_text())
     assert workflow["permissions"] == {}
     assert workflow["concurrency"]["cancel-in-progress"] is True
-    assert set(workflow["jobs"]) == {"lint", "test", "locks", "template", "gpu"}
+    assert set(workflow["jobs"]) == {"lint", "test", "locks", "template", "image", "gpu"}
     text = (github_project / ".github" / "workflows" / "ci.yml").read_text()
     for uses in re.findall(r"uses: (\S+.*)", text):
         assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", uses), uses
@@ -177,3 +177,114 @@ def test_renovate_reads_every_lock_and_groups_tensorflow_with_keras(github_proje
     group = next(rule for rule in config["packageRules"] if "groupName" in rule)
     assert {"tensorflow", "keras"} <= set(group["matchPackageNames"])
     assert config["pip_requirements"]["enabled"] is False
+
+
+def test_github_builds_the_cpu_image_and_runs_its_smoke_test(github_project, gitlab_project):
+    workflow = yaml.safe_load((github_project / ".github" / "workflows" / "ci.yml").read_text())
+    steps = [step["run"] for step in workflow["jobs"]["image"]["steps"] if "run" in step]
+    assert steps == ["make image", "make image-smoke"]
+    makefile = (github_project / "Makefile").read_text()
+    for target in ("image", "image-smoke", "image-train"):
+        assert re.search(rf"^{target}:.*## ", makefile, re.MULTILINE), target
+    # GitLab has no image job, and says why.
+    gitlab_text = (gitlab_project / ".gitlab-ci.yml").read_text()
+    assert "image" not in yaml.safe_load(gitlab_text)
+    assert "No image job" in gitlab_text and "docker-in-docker" in gitlab_text
+
+
+def test_the_bots_move_the_base_images_digest_never_its_python(github_project):
+    dockerfile = (github_project / "Dockerfile").read_text()
+    python = (github_project / ".python-version").read_text().strip()
+    # The FROM line both bots parse: the official image's tag and digest, literally.
+    assert re.search(
+        rf"^FROM python:{re.escape(python)}-slim-bookworm@sha256:[0-9a-f]{{64}} AS python-official$",
+        dockerfile,
+        re.MULTILINE,
+    )
+    assert re.search(r"^ARG BASE_IMAGE=python-official$", dockerfile, re.MULTILINE)
+    dependabot = yaml.safe_load((github_project / ".github" / "dependabot.yml").read_text())
+    docker = next(u for u in dependabot["updates"] if u["package-ecosystem"] == "docker")
+    assert docker["directory"] == "/"
+    assert docker["ignore"] == [
+        {
+            "dependency-name": "python",
+            "update-types": ["version-update:semver-major", "version-update:semver-minor"],
+        }
+    ]
+    renovate = json.loads((github_project / "renovate.json").read_text())
+    python_rule = next(
+        rule for rule in renovate["packageRules"] if rule.get("matchDatasources") == ["docker"]
+    )
+    assert python_rule["matchPackageNames"] == ["python"]
+    assert python_rule["matchUpdateTypes"] == ["major", "minor"] and not python_rule["enabled"]
+
+
+@pytest.mark.parametrize(("path", "variant"), [("devcontainer.json", "cpu"), ("cuda/devcontainer.json", "cuda")])
+def test_devcontainers_build_the_projects_dockerfile_and_only_register_the_kernel(
+    github_project, path, variant
+):
+    """Not checked against the official devcontainer JSON schema: no PyPI or npm package
+    found ships it (README, "Container image"); this checks the fields the project relies on."""
+    config_file = github_project / ".devcontainer" / path
+    config = json.loads(config_file.read_text())
+    build = config["build"]
+    assert (config_file.parent / build["dockerfile"]).resolve() == github_project / "Dockerfile"
+    assert (config_file.parent / build["context"]).resolve() == github_project
+    assert build["args"] == {"VARIANT": variant}
+    assert config["postCreateCommand"].startswith(
+        "python -m ipykernel install --sys-prefix --name keras-project "
+    )
+    assert set(config["customizations"]["vscode"]["extensions"]) == {
+        "ms-python.python", "ms-toolsai.jupyter",
+    }  # fmt: skip
+    assert config["remoteUser"] == "app"
+    if variant == "cuda":
+        assert config["hostRequirements"] == {"gpu": True}
+        assert config["runArgs"] == ["--gpus", "all"]
+    else:
+        assert "hostRequirements" not in config and "runArgs" not in config
+
+
+def dry_run(project: Path, *args: str) -> str:
+    """The commands ``make -n ARGS`` would run in the project (none is run)."""
+    result = subprocess.run(
+        ["make", "-n", *args], cwd=project, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize(
+    ("tool", "gpu_args"),
+    [("docker", "--gpus all"), ("podman", "--device nvidia.com/gpu=all")],
+)
+def test_the_cuda_variant_selects_the_cuda_lock_and_runs_on_the_gpus(github_project, tool, gpu_args):
+    build = dry_run(github_project, "image", "VARIANT=cuda", f"CONTAINER_TOOL={tool}")
+    assert f"{tool} build" in build and "--build-arg VARIANT=cuda" in build
+    assert "-t keras-project:cuda ." in build
+    smoke = dry_run(github_project, "image-smoke", "VARIANT=cuda", f"CONTAINER_TOOL={tool}")
+    assert f"run --rm {gpu_args}" in smoke and "python -m stackguard.smoke --gpu" in smoke
+    cpu_smoke = dry_run(github_project, "image-smoke", f"CONTAINER_TOOL={tool}")
+    assert "--gpus" not in cpu_smoke and "nvidia.com/gpu" not in cpu_smoke
+    assert cpu_smoke.rstrip().endswith("keras-project:cpu python -m stackguard.smoke")
+    # The Dockerfile installs the lock the variant names, and nothing else chooses it.
+    dockerfile = (github_project / "Dockerfile").read_text()
+    assert '"requirements/$VARIANT.txt" requirements/dev.txt' in dockerfile
+    assert 'sha256sum "requirements/$VARIANT.txt" requirements/dev.txt' in dockerfile
+
+
+def test_image_train_mounts_the_data_read_only_and_runs_as_the_host_user(github_project, tmp_path):
+    out = dry_run(
+        github_project, "image-train", "CONTAINER_TOOL=docker", f"DATA={tmp_path}",
+        f"OUTPUT={tmp_path / 'out'}", "EPOCHS=2",
+    )  # fmt: skip
+    assert f'-v "{tmp_path}":/data:ro' in out
+    assert f'-v "{tmp_path / "out"}":/artifacts' in out
+    assert "--user $(id -u):$(id -g)" in out
+    assert "--data-dir /data --output-dir /artifacts --epochs 2" in out
+    missing = subprocess.run(
+        ["make", "image-train", "CONTAINER_TOOL=docker", f"DATA={tmp_path / 'nope'}"],
+        cwd=github_project, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert missing.returncode != 0
+    assert f"error: DATA={tmp_path / 'nope'} is not a folder" in missing.stderr

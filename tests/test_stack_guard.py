@@ -3,7 +3,10 @@
 The legacy corpus (``tests/legacy_corpus/``: scripts in the style of 2017-2022 Keras and
 tf.keras tutorials, written for this suite) goes through ``make check-imports`` and
 ``make migrate``. The expected verdicts do not come from the tool: an oracle executes every
-import statement of the corpus, one by one, in the project's venv.
+import statement of the corpus, one by one, in the project's venv; a second one executes
+every call with keyword arguments of a Keras class or function (its own arguments where they
+are literals, placeholders elsewhere) and records the keywords Keras rejects, and checks each
+method called on a ``build_model()`` result against ``keras.Sequential``.
 """
 
 from __future__ import annotations
@@ -40,6 +43,117 @@ for statement in json.load(sys.stdin):
         results.append(f"{type(error).__name__}: {error}")
 print("ORACLE " + json.dumps(results))
 """
+
+
+CALL_ORACLE = r"""
+import json, re, sys, warnings
+warnings.simplefilter("ignore")
+import tensorflow, keras
+REJECTED = ("unexpected keyword argument '{}'", "nrecognized keyword arguments", "not recognized")
+results = []
+for case in json.load(sys.stdin):
+    namespace = {}
+    for statement in case["imports"]:
+        try:
+            exec(statement, namespace)
+        except BaseException:
+            pass
+    try:
+        callee = eval(case["callee"], namespace)
+    except BaseException:
+        results.append(None)
+        continue
+    if not (getattr(callee, "__module__", None) or "").startswith("keras."):
+        results.append(None)
+        continue
+    kwargs = dict(case["keywords"])
+    rejected, filled = [], {}
+    for _ in range(20):
+        try:
+            callee(*case["args"], **kwargs, **filled)
+            break
+        except BaseException as error:
+            text = str(error)
+            if "required positional argument" in text or "required keyword-only" in text:
+                names = re.findall(r"'(\w+)'", text.partition(":")[2])
+                if names and not set(names) & set(filled):
+                    filled.update(dict.fromkeys(names, 1))  # placeholders for what it needs
+                    continue
+            hit = [
+                k for k in kwargs
+                if REJECTED[0].format(k) in text
+                or any(r in text for r in REJECTED[1:]) and f"'{k}'" in text
+            ]
+            if not hit:
+                break
+            rejected += hit
+            for k in hit:
+                kwargs.pop(k)
+    results.append(rejected)
+missing = [m for m in json.loads(sys.argv[1]) if not hasattr(keras.Sequential, m)]
+print("CALLS " + json.dumps({"rejected": results, "missing": missing}))
+"""
+
+
+def literal(node: ast.AST, default: object) -> object:
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return default
+
+
+def keyword_calls(path: Path) -> list[dict]:
+    """Every call with explicit keywords through a dotted name, with literal arguments."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.Call) or not node.keywords:
+            continue
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(
+            k.arg is None for k in node.keywords
+        ):
+            continue
+        try:
+            callee = ast.unparse(node.func)
+        except ValueError:
+            continue
+        if not all(part.isidentifier() for part in callee.split(".")):
+            continue
+        found.append({
+            "callee": callee,
+            "args": [literal(a, 1) for a in node.args],
+            "keywords": [[k.arg, literal(k.value, None)] for k in node.keywords],
+            "lines": [k.value.lineno for k in node.keywords],
+        })  # fmt: skip
+    return found
+
+
+def model_method_calls(path: Path) -> list[tuple[int, str]]:
+    """``(line, method)`` of the methods called on a name assigned from ``build_model()``."""
+    tree = ast.parse(path.read_text())
+    models = {
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Name) and node.value.func.id == "build_model"
+        for target in node.targets if isinstance(target, ast.Name)
+    }  # fmt: skip
+    return [
+        (node.func.end_lineno, node.func.attr)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name) and node.func.value.id in models
+    ]  # fmt: skip
+
+
+def run_call_oracle(project: Path, cases: list[dict], methods: list[str], cwd: Path) -> dict:
+    result = subprocess.run(
+        [str(project / ".venv" / "bin" / "python"), "-c", CALL_ORACLE, json.dumps(methods)],
+        input=json.dumps(cases), capture_output=True, text=True, cwd=cwd, timeout=900,
+        check=False,
+    )  # fmt: skip
+    line = next((x for x in result.stdout.splitlines() if x.startswith("CALLS ")), None)
+    assert line, result.stderr[-3000:]
+    return json.loads(line.removeprefix("CALLS "))
 
 
 def import_statements(path: Path) -> list[tuple[int, str, str, bool]]:
@@ -107,10 +221,36 @@ def corpus(train_project, tmp_path_factory) -> dict:
     verdicts = run_oracle(train_project, flat + flat_after)
     oracle = dict(zip(flat, verdicts[: len(flat)], strict=True))
     oracle_after = dict(zip(flat_after, verdicts[len(flat) :], strict=True))
+    # Calls: each runs after the file's imports, then the migrated file's (a failing import
+    # is judged by its replacement, as the tool does).
+    cases, methods = [], {}
+    for name in files:
+        imports = [s[1] for s in statements[name]] + [s[1] for s in statements_after[name]]
+        for case in keyword_calls(before / name):
+            cases.append({**case, "file": name, "imports": imports})
+        methods[name] = model_method_calls(before / name)
+    scratch = before.parent / "oracle-cwd"
+    scratch.mkdir()
+    calls = run_call_oracle(
+        train_project, cases, sorted({m for ms in methods.values() for _, m in ms}), scratch
+    )
+    rejected = set()
+    for case, keywords in zip(cases, calls["rejected"], strict=True):
+        for keyword in keywords or ():
+            line = case["lines"][[k for k, _ in case["keywords"]].index(keyword)]
+            rejected.add((case["file"], line, keyword))
+    missing = {
+        (name, line, method)
+        for name, found in methods.items()
+        for line, method in found
+        if method in calls["missing"]
+    }
     return {
         "before": before, "after": after, "files": files, "findings": findings,
         "migrate_out": migrated.stdout, "statements": statements,
         "statements_after": statements_after, "oracle": oracle, "oracle_after": oracle_after,
+        "calls_judged": sum(c is not None for c in calls["rejected"]),
+        "rejected_keywords": rejected, "missing_methods": missing,
     }  # fmt: skip
 
 
@@ -147,6 +287,62 @@ def test_check_has_no_false_positive_on_working_canonical_imports(corpus):
             if corpus["oracle"][text] is None and not NON_CANONICAL.search(module):
                 wrong.append(f"{key}: {text}: {finding['message']}")
     assert not wrong, "\n".join(wrong)
+
+
+KEYWORD_FINDING = re.compile(r"does not accept `(\w+)`")
+METHOD_FINDING = re.compile(r"Keras 3's `keras.Model` has no `(\w+)`")
+
+
+def call_findings(corpus) -> tuple[set, set]:
+    keywords, methods = set(), set()
+    for finding in corpus["findings"]:
+        if finding["status"] != "call" or ".ipynb" in finding["path"]:
+            continue
+        name = Path(finding["path"]).name
+        if match := KEYWORD_FINDING.search(finding["message"]):
+            keywords.add((name, finding["line"], match.group(1)))
+        elif match := METHOD_FINDING.search(finding["message"]):
+            methods.add((name, finding["line"], match.group(1)))
+    return keywords, methods
+
+
+def test_check_recall_every_rejected_keyword_and_missing_method_is_a_finding(corpus):
+    """The oracle ran the calls: each keyword Keras rejects, each method a built model
+    lacks, is a finding at its line. The corpus holds such calls (the recall is not 0/0)."""
+    keywords, methods = call_findings(corpus)
+    assert len(corpus["rejected_keywords"]) >= 5 and len(corpus["missing_methods"]) >= 2
+    assert corpus["rejected_keywords"] - keywords == set()
+    assert corpus["missing_methods"] - methods == set()
+    assert ("keras2_callbacks_predict_classes.py", 31, "period") in keywords
+
+
+def test_check_has_no_false_positive_on_calls(corpus):
+    """Every keyword finding was rejected by Keras when run; every method finding is a
+    method ``keras.Sequential`` lacks; ``EarlyStopping``'s Keras 2 arguments pass."""
+    keywords, methods = call_findings(corpus)
+    assert keywords - corpus["rejected_keywords"] == set()
+    assert methods - corpus["missing_methods"] == set()
+    early = [
+        f for f in corpus["findings"] if f["status"] == "call" and "EarlyStopping" in f["message"]
+    ]
+    assert early == [], early
+
+
+def test_the_stale_keras_script_runs_after_migrate_and_not_before(corpus, train_project):
+    python = str(train_project / ".venv" / "bin" / "python")
+    runs = {}
+    for when in ("before", "after"):
+        runs[when] = subprocess.run(
+            [python, str(corpus[when] / "tf_python_keras_train.py")],
+            capture_output=True, text=True, cwd=corpus[when], timeout=600, check=False,
+        )  # fmt: skip
+    assert runs["before"].returncode != 0  # the stale copy fails at fit
+    assert "DistributedDatasetInterface" in runs["before"].stderr
+    assert runs["after"].returncode == 0, runs["after"].stderr[-2000:]
+    assert "loss" in runs["after"].stdout
+    after = (corpus["after"] / "tf_python_keras_train.py").read_text()
+    assert not re.search(r"^(import|from) tensorflow\.python\.keras", after, re.MULTILINE)
+    assert "not the same object: check the arguments" in corpus["migrate_out"]
 
 
 def test_check_covers_notebook_cells_and_python_2_files(corpus):

@@ -130,3 +130,38 @@ KEYWORD_RENAMES: dict[str, str] = {
     "nb_val_samples": "validation_steps",
     "samples_per_epoch": "steps_per_epoch",
 }
+
+# A keyword's successor, keyed by (class name, or the kind of Keras class, old keyword):
+# (successor, same meaning, what differs). Shown only after the probe found that the old
+# keyword raises and the call with the successor does not; rewritten by ``make migrate``
+# only when the meaning is the same. ``tests/test_advice.py`` constructs each class with
+# the old keyword (it must raise) and with the successor (it must not).
+KEYWORD_SUCCESSORS: dict[tuple[str, str], tuple[str, bool, str]] = {
+    ("optimizer", "lr"): ("learning_rate", True, ""),
+    ("Model", "input"): ("inputs", True, ""),
+    ("Model", "output"): ("outputs", True, ""),
+    ("L1", "l"): ("l1", True, ""),
+    ("L2", "l"): ("l2", True, ""),
+    ("ModelCheckpoint", "period"): (
+        "save_freq",
+        False,
+        "`period=N` saved every N epochs, while `save_freq=N` saves every N batches and "
+        '`save_freq="epoch"` at the end of every epoch',
+    ),
+}
+
+# Model methods Keras 2 had and keras.Model lacks (the list itself comes from the probe,
+# ``probe.removed_methods``): what to call instead, and the paths that text names.
+METHOD_ADVICE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "predict_classes": (
+        "use `numpy.argmax(model.predict(x), axis=-1)` for a softmax output, "
+        '`(model.predict(x) > 0.5).astype("int32")` for a sigmoid output',
+        ("keras.Model.predict", "numpy.argmax"),
+    ),
+    "predict_proba": (
+        "use `model.predict(x)`: with a softmax or sigmoid output it returns the probabilities",
+        ("keras.Model.predict",),
+    ),
+    "to_yaml": ("use `model.to_json()` (YAML was removed)", ("keras.Model.to_json",)),
+    "get_losses_for": ("use `model.losses`", ("keras.Model.losses",)),
+}

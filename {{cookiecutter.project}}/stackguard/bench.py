@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from .stack import GUARD_ROOT, venv_python
+from .stack import GUARD_ROOT, default_python
 
 
 def seconds(command: list[str]) -> float:
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("paths", nargs="*", default=["src", "tests"])
     args = parser.parse_args(argv)
-    python = str(venv_python())
+    python = str(default_python())
     commands = {
         "import tensorflow, keras": [python, "-c", "import tensorflow, keras"],
         f"check-imports {' '.join(args.paths)}": [python, "-m", "stackguard.check_imports"]

@@ -4,9 +4,11 @@
 every import statement and every attribute chain rooted at an imported stack module
 (``keras.x.y``, ``tf.keras.x.y``, ``K.x`` after ``from keras import backend as K``) in
 ``.py`` files and in the code cells of ``.ipynb`` notebooks, and asks the installed stack,
-in one probe process, whether each resolves (``stackguard.verdicts``). It prints one line
-per finding, ``path:line:col: severity: message``, saying what fails or is legacy, why, and
-the verified fix, then a summary line. Files that do not parse are findings too.
+in one probe process, whether each resolves (``stackguard.verdicts``), and whether its
+calls would raise: constructor keywords, removed ``Model`` methods (``stackguard.calls``).
+It prints one line per finding, ``path:line:col: severity: message``, saying what fails or
+is legacy, why, and the verified fix, then a summary line. Files that do not parse are
+findings too.
 
 Exit status: 0 when there is no finding, 1 when there is any, 2 when the stack cannot be
 probed (the message names the interpreter and the fix).
@@ -20,6 +22,7 @@ import json
 import sys
 from pathlib import Path
 
+from .calls import judge_calls
 from .references import Scan, python_files, scan
 from .stack import Stack, StackError
 from .verdicts import Judge, describe, statement_of
@@ -57,6 +60,19 @@ def findings(scans: list[Scan], stack: Stack) -> list[dict]:
     versions = stack.versions()
     found = []
     for scan_, verdicts in Judge(stack).judge(scans).items():
+        for issue in judge_calls(scan_, stack, verdicts):
+            found.append(
+                {
+                    "where": scan_.where(issue.line, issue.col),
+                    "path": str(scan_.path),
+                    "line": issue.line,
+                    "severity": "error",
+                    "status": "call",
+                    "message": issue.message,
+                    "statement": None,
+                    "fix": issue.new or None,
+                }
+            )
         for verdict in verdicts:
             described = describe(verdict, versions)
             if described is None:
@@ -75,7 +91,7 @@ def findings(scans: list[Scan], stack: Stack) -> list[dict]:
                     "fix": statement_of(verdict),
                 }
             )
-    return found
+    return sorted(found, key=lambda f: (f["path"], f["line"]))
 
 
 def main(argv: list[str] | None = None, stack: Stack | None = None) -> int:

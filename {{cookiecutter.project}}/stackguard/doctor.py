@@ -13,8 +13,9 @@ build, NVIDIA libraries and GPUs.
 
 Each check prints ``PASS``, ``WARN`` or ``FAIL``, what it found and, when not PASS, the
 command or edit that fixes it; ``--json`` prints the same as JSON. Exits 1 when any check
-fails. This module imports only the standard library at load time and probes TensorFlow in
-a subprocess, so it works when ``import tensorflow`` or ``import keras`` is what fails.
+fails. This module imports only the standard library at load time and asks TensorFlow's
+questions of the stack guard's one probe process (``stackguard.stack.Stack``), so it works
+when ``import tensorflow`` or ``import keras`` is what fails, or crashes the interpreter.
 """
 
 from __future__ import annotations
@@ -27,71 +28,29 @@ import os
 import subprocess
 import sys
 import sysconfig
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from . import kernel, locks
 from .locks import PROJECT_ROOT
+from .result import Result
+from .stack import Stack, StackError
 
 STACK_MODULES = ("tensorflow", "keras", "tf_keras")
 TRUE = ("1", "true", "yes", "on")
 BACKEND_PACKAGES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch", "numpy": "numpy"}
-# Run in a subprocess: an import that crashes or hangs there cannot take the doctor down.
-TF_PROBE = r"""
-import json, sys
-out = {}
-try:
-    import tensorflow as tf
-    out["tensorflow"] = tf.__version__
-    info = tf.sysconfig.get_build_info()
-    out["build"] = {k: str(info.get(k)) for k in ("is_cuda_build", "cuda_version", "cudnn_version")}
-    out["gpus"] = [d.name for d in tf.config.list_physical_devices("GPU")]
-    try:
-        seq = tf.keras.Sequential
-        out["tf_keras"] = f"{seq.__module__}.{seq.__qualname__}"
-        out["tf_keras_version"] = getattr(tf.keras, "__version__", None) or getattr(
-            sys.modules.get(seq.__module__.split(".")[0]), "__version__", None)
-    except Exception as error:
-        out["tf_keras_error"] = f"{type(error).__name__}: {error}"
-    try:
-        import tempfile
-        with tempfile.TemporaryDirectory() as logdir:
-            with tf.summary.create_file_writer(logdir).as_default():
-                tf.summary.scalar("doctor", 1.0, step=0)
-        import tensorboard
-        out["tensorboard"] = tensorboard.__version__
-    except Exception as error:
-        out["summary_error"] = f"{type(error).__name__}: {error}"
-except Exception as error:
-    out["error"] = f"{type(error).__name__}: {error}"
-print("DOCTOR-PROBE " + json.dumps(out))
-"""
-
-
-@dataclass
-class Finding:
-    """One check's verdict: ``status`` is PASS, WARN or FAIL; ``fix`` is empty on PASS."""
-
-    check: str
-    status: str
-    found: str
-    fix: str = ""
-
-    def __str__(self) -> str:
-        line = f"{self.status} {self.check}: {self.found}"
-        return f"{line}\n     fix: {self.fix}" if self.fix else line
 
 
 def guarded(check):
     """Turn an exception inside a check into a FAIL finding instead of a crash."""
 
-    def run(*args, **kwargs) -> list[Finding]:
+    def run(*args, **kwargs) -> list[Result]:
         try:
             return check(*args, **kwargs)
         except Exception as error:  # noqa: BLE001 - reporting is the point
             name = check.__name__.removeprefix("check_").replace("_", "-")
             return [
-                Finding(name, "FAIL", f"the check itself failed: {type(error).__name__}: {error}")
+                Result(name, "FAIL", f"the check itself failed: {type(error).__name__}: {error}")
             ]
 
     run.__name__ = check.__name__
@@ -99,31 +58,29 @@ def guarded(check):
 
 
 @guarded
-def check_python(root: Path = PROJECT_ROOT) -> list[Finding]:
+def check_python(root: Path = PROJECT_ROOT) -> list[Result]:
     """The interpreter's minor version against the project's ``.python-version``."""
     found = "{}.{}".format(*sys.version_info[:2])
     wanted_file = root / ".python-version"
     if not wanted_file.is_file():
         return [
-            Finding(
-                "python", "WARN", f"Python {found}; no {wanted_file}", "restore .python-version"
-            )
+            Result("python", "WARN", f"Python {found}; no {wanted_file}", "restore .python-version")
         ]
     wanted = wanted_file.read_text().strip()
     if found != wanted:
         return [
-            Finding(
+            Result(
                 "python",
                 "FAIL",
                 f"running Python {found}, the lock files are for Python {wanted}",
                 f"rm -rf .venv && make install   (needs python{wanted} on PATH)",
             )
         ]
-    return [Finding("python", "PASS", f"Python {found} = .python-version")]
+    return [Result("python", "PASS", f"Python {found} = .python-version")]
 
 
 @guarded
-def check_venv(root: Path = PROJECT_ROOT) -> list[Finding]:
+def check_venv(root: Path = PROJECT_ROOT) -> list[Result]:
     """Whether the interpreter running is the project's ``.venv``.
 
     Inside a Jupyter kernel (``ipykernel`` imported), a wrong interpreter is a wrong kernel:
@@ -133,30 +90,30 @@ def check_venv(root: Path = PROJECT_ROOT) -> list[Finding]:
     prefix = Path(sys.prefix).resolve()
     if "ipykernel" in sys.modules:
         ok, found, fix = kernel.running_kernel(root)
-        return [Finding("kernel", "PASS" if ok else "FAIL", found, fix)]
+        return [Result("kernel", "PASS" if ok else "FAIL", found, fix)]
     if not venv.is_dir():
-        return [Finding("venv", "FAIL", f"{venv} does not exist", "make install")]
+        return [Result("venv", "FAIL", f"{venv} does not exist", "make install")]
     if prefix != venv.resolve():
         return [
-            Finding(
+            Result(
                 "venv",
                 "FAIL",
                 f"running {sys.executable}, not the project's {venv}",
                 f"run through make (make doctor), or {venv}/bin/python -m {__package__}.doctor",
             )
         ]
-    return [Finding("venv", "PASS", f"running {venv}")]
+    return [Result("venv", "PASS", f"running {venv}")]
 
 
 @guarded
-def check_kernel(root: Path = PROJECT_ROOT) -> list[Finding]:
+def check_kernel(root: Path = PROJECT_ROOT) -> list[Result]:
     """Whether the project's Jupyter kernel is registered and runs the venv's interpreter."""
     ok, found, fix = kernel.registered_kernel(root)
-    return [Finding("kernel-spec", "PASS" if ok else "FAIL", found, fix)]
+    return [Result("kernel-spec", "PASS" if ok else "FAIL", found, fix)]
 
 
 @guarded
-def check_lock(root: Path = PROJECT_ROOT) -> list[Finding]:
+def check_lock(root: Path = PROJECT_ROOT) -> list[Result]:
     """Installed TensorFlow, Keras, tf-keras and every other pin against the active lock."""
     installed = locks.installed_versions()
     lock_files = locks.active_locks(root / "requirements", installed)
@@ -166,25 +123,25 @@ def check_lock(root: Path = PROJECT_ROOT) -> list[Finding]:
         for name in ("tensorflow", "keras", "tf-keras")
     )
     if verdict.ok:
-        return [Finding("lock", "PASS", f"{stack}; {verdict.detail}")]
+        return [Result("lock", "PASS", f"{stack}; {verdict.found}")]
     fix = "make install-cuda" if lock_files[0].name == "cuda.txt" else "make install"
-    return [Finding("lock", "FAIL", verdict.detail, fix)]
+    return [Result("lock", "FAIL", verdict.found, fix)]
 
 
 @guarded
-def check_requirements() -> list[Finding]:
+def check_requirements() -> list[Result]:
     """Installed packages against each other's declared requirements (``pip check``)."""
     result = subprocess.run(
         [sys.executable, "-m", "pip", "check"], capture_output=True, text=True, timeout=120
     )
     problems = [line for line in result.stdout.splitlines() if line.strip()]
     if result.returncode == 0:
-        return [Finding("requirements", "PASS", "pip check: no broken requirements")]
+        return [Result("requirements", "PASS", "pip check: no broken requirements")]
     stack = [
         line for line in problems if line.split()[0].lower() in ("tensorflow", "keras", "tf-keras")
     ]
     return [
-        Finding(
+        Result(
             "requirements",
             "FAIL",
             "; ".join(stack or problems[:5]),
@@ -195,7 +152,7 @@ def check_requirements() -> list[Finding]:
 
 
 @guarded
-def check_duplicates() -> list[Finding]:
+def check_duplicates() -> list[Result]:
     """Two installed distributions that provide the same top-level stack module."""
     providers = importlib.metadata.packages_distributions()
     findings = []
@@ -204,7 +161,7 @@ def check_duplicates() -> list[Finding]:
         if len(dists) > 1:
             extra = [d for d in dists if d != module.replace("_", "-")]
             findings.append(
-                Finding(
+                Result(
                     "duplicates",
                     "FAIL",
                     f"module {module!r} is installed by {len(dists)} distributions: "
@@ -214,11 +171,11 @@ def check_duplicates() -> list[Finding]:
                     else "make install",
                 )
             )
-    return findings or [Finding("duplicates", "PASS", "one distribution per stack module")]
+    return findings or [Result("duplicates", "PASS", "one distribution per stack module")]
 
 
 @guarded
-def check_shadowing(cwd: Path | None = None) -> list[Finding]:
+def check_shadowing(cwd: Path | None = None) -> list[Result]:
     """A file or folder named like a stack module ahead of site-packages on ``sys.path``."""
     site = {Path(sysconfig.get_paths()[key]).resolve() for key in ("purelib", "platlib")}
     findings = []
@@ -229,7 +186,7 @@ def check_shadowing(cwd: Path | None = None) -> list[Finding]:
         try:
             spec = importlib.util.find_spec(module)
         except Exception as error:  # noqa: BLE001 - a broken spec is a finding
-            findings.append(Finding("shadowing", "FAIL", f"finding {module!r} failed: {error}", ""))
+            findings.append(Result("shadowing", "FAIL", f"finding {module!r} failed: {error}", ""))
             continue
         origin = Path(spec.origin).resolve() if spec and spec.origin else None
         if origin is not None and not any(origin.is_relative_to(s) for s in site):
@@ -238,7 +195,7 @@ def check_shadowing(cwd: Path | None = None) -> list[Finding]:
             if path.exists():
                 path = path.parent if path.name == "__init__.py" else path
                 findings.append(
-                    Finding(
+                    Result(
                         "shadowing",
                         "FAIL",
                         f"{path} shadows the installed {module!r} "
@@ -248,7 +205,7 @@ def check_shadowing(cwd: Path | None = None) -> list[Finding]:
                 )
                 break
     return findings or [
-        Finding("shadowing", "PASS", "keras, tensorflow, tf_keras come from site-packages")
+        Result("shadowing", "PASS", "keras, tensorflow, tf_keras come from site-packages")
     ]
 
 
@@ -263,7 +220,7 @@ def keras_config_backend() -> tuple[str | None, Path]:
 
 
 @guarded
-def check_environment() -> list[Finding]:
+def check_environment() -> list[Result]:
     """``TF_USE_LEGACY_KERAS`` and ``KERAS_BACKEND`` (or keras.json) against what is installed;
     ``TF_CONFIG`` (a cluster) where training would use ``fit``."""
     installed = locks.installed_versions()
@@ -272,7 +229,7 @@ def check_environment() -> list[Finding]:
     if legacy is not None and legacy.strip().lower() in TRUE:
         if "tf-keras" not in installed:
             findings.append(
-                Finding(
+                Result(
                     "environment",
                     "FAIL",
                     f"TF_USE_LEGACY_KERAS={legacy} asks for Keras 2 (tf-keras), "
@@ -282,7 +239,7 @@ def check_environment() -> list[Finding]:
             )
         else:
             findings.append(
-                Finding(
+                Result(
                     "environment",
                     "WARN",
                     f"TF_USE_LEGACY_KERAS={legacy}: tf.keras is Keras 2 (tf-keras "
@@ -299,7 +256,7 @@ def check_environment() -> list[Finding]:
         package = BACKEND_PACKAGES.get(backend)
         if package is None:
             findings.append(
-                Finding(
+                Result(
                     "environment",
                     "FAIL",
                     f"{source} selects unknown Keras backend {backend!r}",
@@ -308,7 +265,7 @@ def check_environment() -> list[Finding]:
             )
         elif package not in installed:
             findings.append(
-                Finding(
+                Result(
                     "environment",
                     "FAIL",
                     f"{source} selects Keras backend {backend!r} but {package} is not installed",
@@ -319,7 +276,7 @@ def check_environment() -> list[Finding]:
             )
         elif backend != "tensorflow":
             findings.append(
-                Finding(
+                Result(
                     "environment",
                     "WARN",
                     f"{source} selects Keras backend {backend!r}; this project's tf.data "
@@ -330,7 +287,7 @@ def check_environment() -> list[Finding]:
     cluster = os.environ.get("TF_CONFIG")
     if cluster:
         findings.append(
-            Finding(
+            Result(
                 "environment",
                 "WARN",
                 f"TF_CONFIG is set ({cluster[:120]}): training with Keras 3 model.fit (make train "
@@ -340,32 +297,30 @@ def check_environment() -> list[Finding]:
                 "machine), or unset TF_CONFIG to train alone",
             )
         )
-    return findings or [Finding("environment", "PASS", "no legacy Keras, Keras backend tensorflow")]
+    return findings or [Result("environment", "PASS", "no legacy Keras, Keras backend tensorflow")]
 
 
 def probe_tensorflow(timeout: float = 300) -> dict:
-    """Import TensorFlow in a subprocess; return what it reported (or ``{"error": ...}``)."""
+    """Ask the stack's probe process (``stackguard.probe``) what the doctor needs of TensorFlow.
+
+    The probe runs with this interpreter in the current folder, as the user's own code
+    would. Returns ``probe.tensorflow_report()``'s answer, or ``{"error": ...}`` when
+    ``import tensorflow`` raises there, or the process crashes or does not answer in
+    ``timeout`` seconds.
+    """
     try:
-        result = subprocess.run(
-            [sys.executable, "-c", TF_PROBE], capture_output=True, text=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired:
-        return {"error": f"import tensorflow did not finish in {timeout:.0f} s"}
-    for line in result.stdout.splitlines():
-        if line.startswith("DOCTOR-PROBE "):
-            return json.loads(line.removeprefix("DOCTOR-PROBE "))
-    tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
-    return {
-        "error": f"the interpreter crashed importing tensorflow (exit {result.returncode}): {tail}"
-    }
+        with Stack(python=Path(sys.executable), timeout=timeout, cwd=Path.cwd()) as stack:
+            return stack.tensorflow()
+    except StackError as error:
+        return {"error": str(error).removesuffix("; run 'make doctor'")}
 
 
 @guarded
-def check_tf_keras(probe: dict) -> list[Finding]:
+def check_tf_keras(probe: dict) -> list[Result]:
     """What ``tf.keras`` resolves to: Keras 3 is right; tf-keras (legacy) or an error is not."""
     if "error" in probe:
         return [
-            Finding(
+            Result(
                 "tf.keras",
                 "FAIL",
                 f"import tensorflow failed: {probe['error']}",
@@ -374,7 +329,7 @@ def check_tf_keras(probe: dict) -> list[Finding]:
         ]
     if "tf_keras_error" in probe:
         return [
-            Finding(
+            Result(
                 "tf.keras",
                 "FAIL",
                 probe["tf_keras_error"],
@@ -383,9 +338,9 @@ def check_tf_keras(probe: dict) -> list[Finding]:
         ]
     target, version = probe["tf_keras"], probe.get("tf_keras_version")
     if target.startswith("keras.") and str(version).startswith("3."):
-        return [Finding("tf.keras", "PASS", f"tf.keras.Sequential is {target} (Keras {version})")]
+        return [Result("tf.keras", "PASS", f"tf.keras.Sequential is {target} (Keras {version})")]
     return [
-        Finding(
+        Result(
             "tf.keras",
             "WARN",
             f"tf.keras.Sequential is {target} (Keras {version}), not Keras 3",
@@ -395,17 +350,17 @@ def check_tf_keras(probe: dict) -> list[Finding]:
 
 
 @guarded
-def check_tensorboard(probe: dict) -> list[Finding]:
+def check_tensorboard(probe: dict) -> list[Result]:
     """``tf.summary`` has its TensorBoard implementation (``keras.callbacks.TensorBoard``).
 
     TF 2.21 no longer depends on ``tensorboard``: without it, ``tf.summary.scalar`` raises
     TBNotInstalledError, so a fit with the TensorBoard callback fails at its first epoch.
     """
     if "error" in probe:
-        return [Finding("tensorboard", "FAIL", "not checked: import tensorflow failed", "")]
+        return [Result("tensorboard", "FAIL", "not checked: import tensorflow failed", "")]
     if "summary_error" in probe:
         return [
-            Finding(
+            Result(
                 "tensorboard",
                 "FAIL",
                 f"tf.summary.scalar failed: {probe['summary_error']}; "
@@ -414,7 +369,7 @@ def check_tensorboard(probe: dict) -> list[Finding]:
             )
         ]
     return [
-        Finding(
+        Result(
             "tensorboard",
             "PASS",
             f"tf.summary writes through tensorboard {probe.get('tensorboard')}",
@@ -423,12 +378,12 @@ def check_tensorboard(probe: dict) -> list[Finding]:
 
 
 @guarded
-def check_cuda(probe: dict, root: Path = PROJECT_ROOT) -> list[Finding]:
+def check_cuda(probe: dict, root: Path = PROJECT_ROOT) -> list[Result]:
     """For the CUDA variant: CUDA build info, NVIDIA libraries found, GPUs visible."""
     installed = locks.installed_versions()
     lock_files = locks.active_locks(root / "requirements", installed)
     if lock_files[0].name != "cuda.txt":
-        return [Finding("cuda", "PASS", "CPU variant installed; no CUDA checks")]
+        return [Result("cuda", "PASS", "CPU variant installed; no CUDA checks")]
     nvidia = sorted(name for name in installed if name.startswith("nvidia-"))
     libs = []
     for entry in sys.path:
@@ -439,25 +394,23 @@ def check_cuda(probe: dict, root: Path = PROJECT_ROOT) -> list[Finding]:
         f"folders; GPUs: {', '.join(gpus) or 'none'}"
     )
     if build.get("is_cuda_build") != "True":
-        return [
-            Finding("cuda", "FAIL", found, "make install-cuda (TensorFlow is not a CUDA build)")
-        ]
+        return [Result("cuda", "FAIL", found, "make install-cuda (TensorFlow is not a CUDA build)")]
     if not libs:
         return [
-            Finding(
+            Result(
                 "cuda", "FAIL", found, "make install-cuda (the nvidia-*-cu12 wheels are missing)"
             )
         ]
     if not gpus:
         return [
-            Finding(
+            Result(
                 "cuda", "WARN", found, "check nvidia-smi and the NVIDIA driver (>= 525 for CUDA 12)"
             )
         ]
-    return [Finding("cuda", "PASS", found)]
+    return [Result("cuda", "PASS", found)]
 
 
-def run_doctor(root: Path = PROJECT_ROOT, probe_tf: bool = True) -> list[Finding]:
+def run_doctor(root: Path = PROJECT_ROOT, probe_tf: bool = True) -> list[Result]:
     """Every check, in order; never raises."""
     findings = [
         *check_python(root),

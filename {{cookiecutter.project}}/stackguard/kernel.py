@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from .locks import PROJECT_ROOT
+from .locks import PROJECT_ROOT, venv_python
 
 KERNEL_NAME = "{{ cookiecutter.project }}"
 FIX_REGISTER = "make install (it registers the kernel)"
@@ -21,13 +21,6 @@ FIX_SWITCH = (
     f"in JupyterLab choose Kernel > Change Kernel > {KERNEL_NAME}, or start JupyterLab "
     "with make notebook (VS Code: Select Kernel > Python Environments > .venv)"
 )
-
-
-def venv_python(root: Path = PROJECT_ROOT) -> Path:
-    """The project's interpreter: ``<root>/.venv/bin/python`` (Windows: ``Scripts/python.exe``)."""
-    scripts = "Scripts" if sys.platform == "win32" else "bin"
-    suffix = ".exe" if sys.platform == "win32" else ""
-    return root / ".venv" / scripts / f"python{suffix}"
 
 
 def kernel_spec(root: Path = PROJECT_ROOT) -> Path:

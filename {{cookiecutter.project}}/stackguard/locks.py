@@ -1,4 +1,4 @@
-"""Lock files and installed distributions: the pieces the doctor and the smoke test share.
+"""Lock files, installed distributions and the venv: what the doctor and the smoke test share.
 
 Standard library only, so that it works when ``import keras`` or the project's own package
 is what fails. ``PACKAGE`` is the project's import name, the thing the smoke test tests.
@@ -8,27 +8,26 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
+import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+
+from .result import Result
 
 PACKAGE = "{{ cookiecutter.package }}"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
 
 
-@dataclass
-class Check:
-    """One result line: ``PASS name: detail`` or ``FAIL name: detail. Fix: fix``."""
+def venv_python(root: Path = PROJECT_ROOT) -> Path:
+    """The project's venv interpreter, whether or not it exists yet.
 
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
-
-    def __str__(self) -> str:
-        line = f"{'PASS' if self.ok else 'FAIL'} {self.name}: {self.detail}"
-        return f"{line}. Fix: {self.fix}" if self.fix else line
+    ``<root>/.venv/bin/python`` (Windows: ``.venv/Scripts/python.exe``), the interpreter
+    ``make install`` creates and the project's Jupyter kernel must run.
+    """
+    scripts = "Scripts" if sys.platform == "win32" else "bin"
+    suffix = ".exe" if sys.platform == "win32" else ""
+    return root / ".venv" / scripts / f"python{suffix}"
 
 
 def normalize(name: str) -> str:
@@ -70,13 +69,13 @@ def active_locks(requirements: Path, installed: dict[str, str]) -> list[Path]:
     return [variant, requirements / "dev.txt"]
 
 
-def check_versions(lock_files: Iterable[Path], installed: dict[str, str]) -> Check:
+def check_versions(lock_files: Iterable[Path], installed: dict[str, str]) -> Result:
     """Compare every pin of ``lock_files`` with the installed versions; name each mismatch."""
     lock_files = list(lock_files)
     names = " + ".join(str(p) for p in lock_files)
     missing_files = [str(p) for p in lock_files if not p.is_file()]
     if missing_files:
-        return Check("versions", False, f"lock file not found: {', '.join(missing_files)}")
+        return Result("versions", "FAIL", f"lock file not found: {', '.join(missing_files)}")
     pins: dict[str, str] = {}
     for lock_file in lock_files:
         pins.update(read_pins(lock_file))
@@ -88,5 +87,7 @@ def check_versions(lock_files: Iterable[Path], installed: dict[str, str]) -> Che
         elif found != pinned:
             problems.append(f"{name} installed {found}, locked {pinned}")
     if problems:
-        return Check("versions", False, "; ".join(problems), "make install (or make install-cuda)")
-    return Check("versions", True, f"{len(pins)} packages match {names}")
+        return Result(
+            "versions", "FAIL", "; ".join(problems), "make install (or make install-cuda)"
+        )
+    return Result("versions", "PASS", f"{len(pins)} packages match {names}")

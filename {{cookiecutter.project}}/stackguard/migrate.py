@@ -12,12 +12,17 @@ written:
 - a working ``tensorflow.keras`` path becomes the ``keras`` path of the same object (for a
   module: every member used is the same object);
 - ``keras.x.y`` and ``tf.keras.x.y`` chains likewise (``import keras`` is added if needed);
-- call-level breakages: ``lr=`` -> ``learning_rate=`` in Keras optimizer constructors,
-  ``fit_generator``/``evaluate_generator``/``predict_generator`` -> ``fit``/``evaluate``/
-  ``predict`` (``generator=`` -> ``x=``), ``nb_epoch=`` -> ``epochs=``, each checked
-  against the installed signatures; ``workers``/``use_multiprocessing``/``max_queue_size``
-  passed to ``fit`` are reported (they belong to ``PyDataset.__init__``), as are keyword
-  arguments a Keras constructor does not accept and removed backend calls.
+- imports of ``tensorflow.python.keras``, TensorFlow's stale internal Keras 2 copy, become
+  the ``keras`` path where that resolves in the installed Keras, with a note (not the same
+  object: check the arguments); only when every stale import of the file can move, so
+  that a file never mixes the two Kerases;
+- call-level breakages (``stackguard.calls``): keyword renames of the same meaning
+  (``lr=`` -> ``learning_rate=``, ``Model(input=, output=)`` -> ``inputs=``/``outputs=``,
+  ``nb_epoch=`` -> ``epochs=``), ``fit_generator``/``evaluate_generator``/
+  ``predict_generator`` -> ``fit``/``evaluate``/``predict`` (``generator=`` -> ``x=``),
+  each checked against the installed signatures; keywords a Keras constructor rejects
+  (``ModelCheckpoint(period=)``), ``fit(workers=)``, removed ``Model`` methods
+  (``predict_classes``) and removed backend calls are reported.
 
 Before a file is written, the new source is parsed and judged again: a file where any
 import would fail that did not fail before is left untouched and reported. A rewrite that
@@ -43,28 +48,12 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from .advice import KEYWORD_RENAMES
-from .references import CallRef, Scan, python_files, scan_source
+from .calls import judge_calls
+from .references import Scan, python_files, scan_source
 from .stack import Stack, StackError
 from .verdicts import Judge, Verdict, describe, family, tier_of
 
-GENERATOR_METHODS = {
-    "fit_generator": "fit",
-    "evaluate_generator": "evaluate",
-    "predict_generator": "predict",
-}
-PYDATASET_KEYWORDS = ("workers", "use_multiprocessing", "max_queue_size")
-# Keyword arguments of Keras 2's fit/fit_generator that a plain `.fit(...)` of another
-# library would not have: only these are judged on method calls (receivers are untyped).
-KERAS2_METHOD_KEYWORDS = (
-    *PYDATASET_KEYWORDS,
-    "nb_epoch",
-    "samples_per_epoch",
-    "nb_val_samples",
-    "pickle_safe",
-    "generator",
-)
-AUTO_KEYWORDS = {"lr": "learning_rate", "nb_epoch": "epochs"}
+STALE_NOTE = "not the same object: check the arguments"
 
 
 @dataclass
@@ -99,6 +88,8 @@ def applies(verdict: Verdict) -> bool:
         return False  # TF1 graph-mode APIs and tf.keras-only members: reported, not moved
     if verdict.status == "fails":
         return True
+    if verdict.status == "stale":
+        return verdict.movable and tier == "keras"
     return verdict.status in ("prefer", "private") and verdict.same_object
 
 
@@ -191,97 +182,15 @@ def plan_chains(plan: Plan, verdicts: list[Verdict], bindings: dict[str, str]) -
         plan.rewrites.append((ref.line, ref.text, text))
 
 
-def plan_calls(plan: Plan, stack: Stack, judged: dict[str, Verdict]) -> None:
-    """Keyword and method fixes, each checked against the installed signatures."""
-    model = {
-        name: stack.resolve([{"kind": "chain", "path": f"keras.Model.{name}"}])[0]
-        for name in ("fit", "evaluate", "predict", *GENERATOR_METHODS)
-    }
-    (pydataset,) = stack.resolve([{"kind": "chain", "path": "keras.utils.PyDataset"}])
-    for call in plan.scan.calls:
-        if call.method is not None:
-            plan_method(plan, call, model, pydataset)
-        if call.callee is not None:
-            plan_constructor(plan, stack, call, judged)
-
-
-def plan_method(plan: Plan, call: CallRef, model: dict, pydataset: dict) -> None:
-    method = call.method
-    target = GENERATOR_METHODS.get(method, method)
-    if method in GENERATOR_METHODS:
-        if model[method]["ok"] or not model[target]["ok"]:
-            return
-        plan.methods[(call.method_line, call.method_col)] = target
-        plan.rewrites.append((call.line, f".{method}(", f".{target}("))
-    accepted = set(model[target].get("keywords") or ())
-    if not accepted:
-        return
-    for keyword in call.keywords:
-        if keyword.name in accepted or (
-            method not in GENERATOR_METHODS and keyword.name not in KERAS2_METHOD_KEYWORDS
-        ):
+def plan_calls(plan: Plan, stack: Stack, verdicts: list[Verdict]) -> None:
+    """Keyword and method fixes (``stackguard.calls``), each checked against the stack."""
+    for issue in judge_calls(plan.scan, stack, verdicts):
+        if issue.edit is None:
+            plan.manual.append((issue.line, issue.message))
             continue
-        new = AUTO_KEYWORDS.get(keyword.name) or (
-            "x" if keyword.name == "generator" and method in GENERATOR_METHODS else None
-        )
-        if new and new in accepted:
-            plan.keywords[(keyword.line, keyword.col)] = new
-            plan.rewrites.append((keyword.line, f"{keyword.name}=", f"{new}="))
-        elif keyword.name in PYDATASET_KEYWORDS and keyword.name in (
-            pydataset.get("keywords") or ()
-        ):
-            plan.manual.append(
-                (
-                    keyword.line,
-                    f"`{target}(..., {keyword.name}=...)`: Keras 3's `Model.{target}` has no "
-                    f"`{keyword.name}`; pass it to your PyDataset's "
-                    f"`super().__init__({keyword.name}=...)` (keras.utils.PyDataset)",
-                )
-            )
-        else:
-            hint = KEYWORD_RENAMES.get(keyword.name)
-            extra = f"; the Keras 3 argument is `{hint}`" if hint in accepted else ""
-            if keyword.name in ("samples_per_epoch", "nb_val_samples") and hint in accepted:
-                extra += " (counted in batches, not samples)"
-            plan.manual.append(
-                (
-                    keyword.line,
-                    f"`{target}(..., {keyword.name}=...)`: Keras 3's `Model.{target}` does not "
-                    f"accept `{keyword.name}`{extra}",
-                )
-            )
-
-
-def plan_constructor(plan: Plan, stack: Stack, call: CallRef, judged: dict[str, Verdict]) -> None:
-    verdict = judged.get(call.callee)
-    path = (
-        verdict.new
-        if verdict is not None and verdict.status == "fails" and verdict.new
-        else call.callee
-    )
-    (answer,) = stack.resolve([{"kind": "chain", "path": path}])
-    # Layers and optimizers only: keras.Model dispatches through __new__ (functional models
-    # take inputs=/outputs= that Model.__init__'s signature does not show).
-    judged_kinds = ("layer", "optimizer")
-    accepted = answer.get("keywords") if answer.get("keras_base") in judged_kinds else None
-    if accepted is None:
-        return
-    for keyword in call.keywords:
-        if keyword.name in accepted:
-            continue
-        new = KEYWORD_RENAMES.get(keyword.name)
-        if keyword.name == "lr" and answer["keras_base"] == "optimizer" and new in accepted:
-            plan.keywords[(keyword.line, keyword.col)] = new
-            plan.rewrites.append((keyword.line, "lr=", "learning_rate="))
-            continue
-        hint = f"; the Keras 3 argument is `{new}`" if new in accepted else ""
-        plan.manual.append(
-            (
-                keyword.line,
-                f"`{call.text}(..., {keyword.name}=...)`: `{path}` does not accept "
-                f"`{keyword.name}` (it raises at construction){hint}",
-            )
-        )
+        kind, where, new = issue.edit
+        (plan.keywords if kind == "keyword" else plan.methods)[where] = new
+        plan.rewrites.append((issue.line, issue.old, issue.new))
 
 
 class Rewriter(cst.CSTTransformer):
@@ -382,10 +291,16 @@ def migrate_file(
     plan = Plan(scan_, source)
     bindings = plan_imports(plan, verdicts)
     plan_chains(plan, verdicts, bindings)
-    judged = {v.ref.bound_path: v for v in verdicts if v.ref.kind == "from"}
-    judged.update({v.ref.path: v for v in verdicts if v.ref.kind == "chain"})
-    plan_calls(plan, stack, judged)
+    plan_calls(plan, stack, verdicts)
     for verdict in verdicts:
+        if applies(verdict) and verdict.status == "stale":
+            plan.notes.append(
+                (
+                    verdict.ref.line,
+                    f"note: `{verdict.ref.target}` -> `{verdict.new}`: {STALE_NOTE}",
+                )
+            )
+            continue
         if (
             applies(verdict)
             and verdict.status != "fails"

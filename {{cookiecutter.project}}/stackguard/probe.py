@@ -16,6 +16,12 @@ installed, locked stack, never from a hand-written table:
   ``tf.keras`` compatibility surface (``keras._tf_keras.keras``), and in
   ``tensorflow.compat.v1``.
 - ``modules_with``: the public modules that hold every one of some member names.
+- ``calls``: which keywords of a call of a public Keras class would raise
+  (``call_keywords``); ``removed_methods``: the ``Model`` methods of Keras 2 (TensorFlow's
+  internal copy) that the installed ``keras.Model`` lacks.
+- ``tensorflow``: what ``make doctor`` needs (``tensorflow_report``): TensorFlow's version,
+  build info and GPUs, what ``tf.keras.Sequential`` resolves to, and whether ``tf.summary``
+  writes (TensorBoard). Each part fails on its own, as an ``*error`` entry.
 
 Modules outside the stack that are not installed (the user's own scripts beside a file)
 are only located (``importlib.util.find_spec``), never imported, so checking code runs none
@@ -47,6 +53,7 @@ INSTALLED_DIRS = tuple(
 
 _objects: dict[int, object] = {}  # keeps every answered object alive, so its id stays unique
 _index: dict[str, list[dict]] | None = None
+_accepted: dict[int, list[str] | None] = {}  # accepted_keywords per object id (kept alive)
 _modules: dict[str, object] | None = None
 
 
@@ -107,56 +114,51 @@ def locate_local(top: str, directories: list[str] | None) -> dict | None:
 def accepted_keywords(obj: object) -> list[str] | None:
     """The keyword arguments a class's constructor (or a function) accepts, or None if open.
 
-    For a class, walks ``__init__`` up the MRO while each passes ``**kwargs`` on, adding the
-    names that an ``__init__`` takes out of ``kwargs`` itself (``kwargs.pop("input_shape")``
-    in ``keras.layers.Layer``): the set Keras checks before raising "Unrecognized keyword
-    arguments". None when the set cannot be known (no signature, or ``**kwargs`` reaches
-    ``object``).
+    For a class, walks ``__init__`` up the MRO while each passes its ``**kwargs`` on
+    (``super().__init__(**kwargs)``), adding the names that an ``__init__`` takes out of
+    ``kwargs`` itself (``kwargs.pop("input_shape")`` in ``keras.layers.Layer``). The walk
+    ends at an ``__init__`` without ``**kwargs`` (closed), or at one that keeps its
+    ``**kwargs`` and raises when any are left (``if kwargs: raise ValueError(...)``, as
+    ``Layer`` and ``BaseOptimizer`` do: closed). None when the set cannot be known: no
+    signature, or an ``**kwargs`` that is neither passed on nor refused, and so swallows
+    any keyword (``ReduceLROnPlateau``, ``Functional``).
     """
-    functions = []
     if inspect.isclass(obj):
-        for klass in obj.__mro__:
-            init = klass.__dict__.get("__init__")
-            if init is None:
-                continue
-            if klass is object:
-                break
-            functions.append(init)
-            try:
-                params = inspect.signature(init).parameters.values()
-            except (TypeError, ValueError):
-                return None
-            if not any(p.kind is p.VAR_KEYWORD for p in params):
-                break
-        else:
-            return None
+        chain = [
+            klass.__dict__["__init__"]
+            for klass in obj.__mro__
+            if klass is not object and "__init__" in klass.__dict__
+        ]
     elif callable(obj):
-        functions.append(obj)
+        chain = [obj]
     else:
         return None
     names: set[str] = set()
-    open_ended = False
-    for function in functions:
+    for function in chain:
         try:
             params = inspect.signature(function).parameters.values()
         except (TypeError, ValueError):
             return None
-        open_ended = False
+        var_keyword = None
         for param in params:
             if param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY):
                 names.add(param.name)
             elif param.kind is param.VAR_KEYWORD:
-                open_ended = True
-                names.update(popped_keywords(function, param.name))
-    if open_ended and not (inspect.isclass(obj) and functions):
-        return None
-    if open_ended:
-        # The last __init__ still takes **kwargs: known only when it raises on leftovers.
-        source = source_of(functions[-1])
-        if source is None or "raise" not in source:
+                var_keyword = param.name
+        if var_keyword is None:
+            names.discard("self")
+            return sorted(names)
+        tree = source_tree(function)
+        if tree is None:
             return None
-    names.discard("self")
-    return sorted(names)
+        names.update(popped_keywords(tree, var_keyword))
+        if forwards(tree, var_keyword):
+            continue
+        if refuses_leftovers(tree, var_keyword):
+            names.discard("self")
+            return sorted(names)
+        return None
+    return None
 
 
 def source_of(function) -> str | None:
@@ -166,15 +168,41 @@ def source_of(function) -> str | None:
         return None
 
 
-def popped_keywords(function, kwargs_name: str) -> set[str]:
-    """String keys that ``function`` reads out of its ``**kwargs`` (pop/get/in/[])."""
+def source_tree(function) -> ast.AST | None:
     source = source_of(function)
     if source is None:
-        return set()
+        return None
     try:
-        tree = ast.parse(inspect.cleandoc("\n" + source) if source[:1].isspace() else source)
+        return ast.parse(inspect.cleandoc("\n" + source) if source[:1].isspace() else source)
     except SyntaxError:
-        return set()
+        return None
+
+
+def forwards(tree: ast.AST, kwargs_name: str) -> bool:
+    """Whether the function passes ``**kwargs_name`` on to a call."""
+    return any(
+        isinstance(node, ast.keyword)
+        and node.arg is None
+        and isinstance(node.value, ast.Name)
+        and node.value.id == kwargs_name
+        for node in ast.walk(tree)
+    )
+
+
+def refuses_leftovers(tree: ast.AST, kwargs_name: str) -> bool:
+    """Whether the function raises under ``if kwargs_name:`` (or ``if len(kwargs_name)``)."""
+    for node in ast.walk(tree):
+        test = node.test if isinstance(node, ast.If) else None
+        if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.args:
+            test = test.args[0] if test.func.id == "len" else None
+        if isinstance(test, ast.Name) and test.id == kwargs_name:
+            if any(isinstance(n, ast.Raise) for b in node.body for n in ast.walk(b)):
+                return True
+    return False
+
+
+def popped_keywords(tree: ast.AST, kwargs_name: str) -> set[str]:
+    """String keys that a function reads out of its ``**kwargs`` (pop/get/in/[])."""
     keys = set()
     for node in ast.walk(tree):
         if (
@@ -217,19 +245,102 @@ def kind_of(obj: object) -> str:
 
 
 def keras_base(obj: object) -> str | None:
-    """``optimizer``/``layer``/``model`` when ``obj`` is such a Keras 3 class."""
-    if not inspect.isclass(obj):
-        return None
+    """What kind of public Keras 3 object ``obj`` is, for the checks of its calls.
+
+    ``model``, ``layer``, ``optimizer``, ``callback``, ``loss``, ``metric``,
+    ``initializer``, ``regularizer``, ``constraint`` for a subclass of that base class;
+    ``application`` for a ``keras.applications`` model function; ``load_model`` for
+    ``keras.saving.load_model``. None otherwise (the stale ``tensorflow.python.keras``
+    copy's classes included: they are not Keras 3's).
+    """
     import keras
 
-    for name, base in (
-        ("model", keras.Model),
-        ("layer", keras.layers.Layer),
-        ("optimizer", keras.optimizers.Optimizer),
-    ):
-        if issubclass(obj, base):
-            return name
+    if inspect.isclass(obj):
+        for name, base in (
+            ("model", keras.Model),
+            ("layer", keras.layers.Layer),
+            ("optimizer", keras.optimizers.Optimizer),
+            ("callback", keras.callbacks.Callback),
+            ("loss", keras.losses.Loss),
+            ("metric", keras.metrics.Metric),
+            ("initializer", keras.initializers.Initializer),
+            ("regularizer", keras.regularizers.Regularizer),
+            ("constraint", keras.constraints.Constraint),
+        ):
+            if issubclass(obj, base):
+                return name
+        return None
+    if inspect.isfunction(obj):
+        if obj is keras.saving.load_model:
+            return "load_model"
+        if getattr(obj, "__module__", "").startswith("keras.src.applications."):
+            return "application"
     return None
+
+
+def call_keywords(query: dict) -> dict:
+    """Which keywords of one call of a public Keras class or application would raise.
+
+    ``query``: ``{"path", "positional": int, "keywords": [...]}``. For ``keras.Model``
+    itself the rule it applies is followed: ``Model.__new__``/``__init__`` dispatch to
+    ``Functional`` when ``keras.src.models.model.functional_init_arguments`` says so (its
+    ``**kwargs`` swallows unknown keywords), and to ``Layer.__init__`` otherwise.
+    Returns ``{"checked": False}`` when the callee is not such a class or its accepted set
+    is open, else ``{"checked": True, "class", "kind", "accepted", "rejected"}``.
+    """
+    try:
+        obj = walk(query["path"])
+    except Exception:  # noqa: BLE001 - an unresolved callee is judged by its import
+        return {"checked": False}
+    kind = keras_base(obj)
+    if kind in (None, "load_model"):
+        return {"checked": False}
+    import keras
+
+    target = obj
+    if obj is keras.Model:
+        if query.get("positional", 0) < 0:
+            return {"checked": False}  # *args/**kwargs: the dispatch cannot be known
+        rules = sys.modules[keras.Model.__module__]
+        dispatch = getattr(rules, "functional_init_arguments", None)
+        if dispatch is None:
+            return {"checked": False}
+        arguments = tuple(range(query.get("positional", 0)))
+        if dispatch(arguments, dict.fromkeys(query["keywords"])):
+            target = sys.modules["keras.src.models.functional"].Functional
+        else:
+            target = keras.layers.Layer
+    if id(target) not in _accepted:
+        _accepted[keep(target)] = accepted_keywords(target)
+    accepted = _accepted[id(target)]
+    if accepted is None:
+        return {"checked": False}
+    rejected = [k for k in query["keywords"] if k not in accepted]
+    name = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}"
+    return {"checked": True, "class": name, "kind": kind, "accepted": accepted,
+            "rejected": rejected}  # fmt: skip
+
+
+def removed_methods() -> dict[str, str]:
+    """``{method: class}``: public methods of TensorFlow's internal Keras 2 copy
+    (``tensorflow.python.keras.models.Sequential``/``Model``) that ``keras.Model`` lacks."""
+    import keras
+
+    found: dict[str, str] = {}
+    try:
+        old = import_module("tensorflow.python.keras.models")
+    except Exception:  # noqa: BLE001 - no copy, nothing to compare with
+        return found
+    for class_name in ("Model", "Sequential"):
+        klass = getattr(old, class_name, None)
+        for name in dir(klass) if klass is not None else ():
+            if name.startswith("_") or hasattr(keras.Sequential, name):
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if callable(getattr(klass, name, None)):
+                    found.setdefault(name, class_name)
+    return found
 
 
 def describe(obj: object) -> dict:
@@ -370,6 +481,46 @@ def modules_with(members: list[str]) -> list[str]:
     return found
 
 
+def tensorflow_report() -> dict:
+    """``{"tensorflow", "build", "gpus", "tf_keras", "tf_keras_version", "tensorboard"}``.
+
+    ``build`` holds ``is_cuda_build``, ``cuda_version``, ``cudnn_version`` of
+    ``tf.sysconfig.get_build_info()`` as strings; ``gpus`` the names of
+    ``tf.config.list_physical_devices("GPU")``. When ``import tensorflow`` raises, the
+    report is ``{"error": ...}``; when ``tf.keras`` or ``tf.summary`` fails, the part is
+    replaced by ``tf_keras_error`` or ``summary_error``.
+    """
+    out: dict[str, object] = {}
+    try:
+        tensorflow = import_module("tensorflow")
+    except BaseException as error:  # noqa: BLE001 - an import that fails in any way is the answer
+        if isinstance(error, KeyboardInterrupt):
+            raise
+        return {"error": describe_error(error)}
+    out["tensorflow"] = tensorflow.__version__
+    info = tensorflow.sysconfig.get_build_info()
+    out["build"] = {k: str(info.get(k)) for k in ("is_cuda_build", "cuda_version", "cudnn_version")}
+    out["gpus"] = [device.name for device in tensorflow.config.list_physical_devices("GPU")]
+    try:
+        sequential = tensorflow.keras.Sequential
+        out["tf_keras"] = f"{sequential.__module__}.{sequential.__qualname__}"
+        out["tf_keras_version"] = getattr(tensorflow.keras, "__version__", None) or getattr(
+            sys.modules.get(sequential.__module__.split(".")[0]), "__version__", None
+        )
+    except Exception as error:  # noqa: BLE001 - reported by the doctor
+        out["tf_keras_error"] = describe_error(error)
+    try:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as logdir:
+            with tensorflow.summary.create_file_writer(logdir).as_default():
+                tensorflow.summary.scalar("doctor", 1.0, step=0)
+        out["tensorboard"] = import_module("tensorboard").__version__
+    except Exception as error:  # noqa: BLE001 - reported by the doctor
+        out["summary_error"] = describe_error(error)
+    return out
+
+
 def answer(request: dict) -> object:
     op = request["op"]
     if op == "resolve":
@@ -383,6 +534,12 @@ def answer(request: dict) -> object:
         import tensorflow as tf
 
         return {"tensorflow": tf.__version__, "keras": keras.__version__}
+    if op == "tensorflow":
+        return tensorflow_report()
+    if op == "calls":
+        return [call_keywords(query) for query in request["queries"]]
+    if op == "removed_methods":
+        return removed_methods()
     raise ValueError(f"unknown op {op!r}")
 
 

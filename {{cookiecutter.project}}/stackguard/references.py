@@ -88,7 +88,15 @@ class Keyword:
 
 @dataclass(frozen=True)
 class CallRef:
-    """A call: to a path bound by an import (``callee``), or a method (``method``)."""
+    """A call: to a path bound by an import (``callee``), or a method (``method``).
+
+    ``method`` is set for the Keras 2 ``Model`` spellings of ``MODEL_METHODS`` on any
+    receiver, and for any method called on a plain name (``receiver``), which
+    ``stackguard.calls`` judges when that name is bound to a Keras model. ``positional``
+    counts the positional arguments (``keras.Model`` dispatches on them); -1 when a
+    ``*args`` or ``**kwargs`` unpacking hides the call's shape. ``expected`` marks a call
+    whose failure the code expects (``expected_failures``).
+    """
 
     line: int
     col: int
@@ -98,6 +106,9 @@ class CallRef:
     method_col: int
     keywords: tuple[Keyword, ...]
     text: str
+    positional: int = 0
+    receiver: str | None = None
+    expected: bool = False
 
 
 @dataclass(eq=False)
@@ -109,6 +120,9 @@ class Scan:
     calls: list[CallRef] = field(default_factory=list)
     statements: dict[int, str] = field(default_factory=dict)
     bare_uses: set[str] = field(default_factory=set)
+    # name = call(...): (name, the callee's stack path or None, the callee's local name)
+    assignments: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    returns: dict[str, set[str]] = field(default_factory=dict)  # function -> names it returns
     cells: list[tuple[int, int]] | None = None  # notebook: (first line, cell number) per cell
 
     def where(self, line: int, col: int) -> str:
@@ -187,6 +201,40 @@ def guarded_imports(tree: ast.AST) -> set[int]:
     return guarded
 
 
+CALL_ERRORS = {"TypeError", "ValueError", "AttributeError", "Exception", "BaseException"}
+
+
+def expected_failures(tree: ast.AST) -> set[int]:
+    """ids of the call nodes whose failure the code itself expects.
+
+    Those in the body of ``with pytest.raises(...)`` (any ``raises``), and in a ``try:``
+    whose ``except`` catches TypeError, ValueError or AttributeError (or all errors): a
+    test proving that Keras rejects an argument is not a finding.
+    """
+    expected: set[int] = set()
+
+    def mark(statements: list[ast.stmt]) -> None:
+        for statement in statements:
+            expected.update(id(n) for n in ast.walk(statement) if isinstance(n, ast.Call))
+
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                call = item.context_expr
+                if isinstance(call, ast.Call) and (dotted(call.func) or "").endswith("raises"):
+                    mark(node.body)
+        elif isinstance(node, ast.Try):
+            caught = set()
+            for handler in node.handlers:
+                types_ = (
+                    handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+                )
+                caught.update("BaseException" if t is None else (dotted(t) or "") for t in types_)
+            if {name.rpartition(".")[2] for name in caught} & CALL_ERRORS:
+                mark(node.body)
+    return expected
+
+
 def dotted(node: ast.AST) -> str | None:
     """``a.b.c`` for a Name/Attribute chain, else None."""
     if isinstance(node, ast.Name):
@@ -203,6 +251,7 @@ class _Collector(ast.NodeVisitor):
         self.lines = lines
         self.bindings: dict[str, str] = {}
         self.statement = 0
+        self.expected: set[int] = set()
 
     def col(self, line: int, byte_col: int) -> int:
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
@@ -284,6 +333,28 @@ class _Collector(ast.NodeVisitor):
         if isinstance(node.ctx, ast.Load) and node.id in self.bindings:
             self.scan.bare_uses.add(node.id)
 
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if isinstance(node.value, ast.Call):
+            chain = dotted(node.value.func)
+            path = local = None
+            if chain is not None:
+                path = self.expand(chain) if "." in chain else self.bindings.get(chain)
+                if path is not None and path.split(".")[0] not in STACK_ROOTS:
+                    path = None
+                if path is None and "." not in chain:
+                    local = chain
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    self.scan.assignments.append((target.id, path, local))
+        self.generic_visit(node)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        names = self.scan.returns.setdefault(node.name, set())
+        for child in ast.walk(node):
+            if isinstance(child, ast.Return) and isinstance(child.value, ast.Name):
+                names.add(child.value.id)
+        self.generic_visit(node)
+
     def visit_Call(self, node: ast.Call) -> None:
         keywords = tuple(
             Keyword(kw.arg, kw.value.lineno, self.col(kw.value.lineno, kw.value.col_offset))
@@ -297,7 +368,12 @@ class _Collector(ast.NodeVisitor):
             callee = self.expand(chain) if "." in chain else self.bindings.get(chain)
             if callee is not None and callee.split(".")[0] not in STACK_ROOTS:
                 callee = None
-        if isinstance(node.func, ast.Attribute) and node.func.attr in MODEL_METHODS:
+        receiver = None
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+            receiver = node.func.value.id
+        if isinstance(node.func, ast.Attribute) and (
+            node.func.attr in MODEL_METHODS or (receiver and callee is None)
+        ):
             method = node.func.attr
             end = node.func.end_col_offset or 0
             method_line = node.func.end_lineno or node.lineno
@@ -313,6 +389,12 @@ class _Collector(ast.NodeVisitor):
                     method_col,
                     keywords,
                     self.text(node.func),
+                    -1
+                    if any(isinstance(arg, ast.Starred) for arg in node.args)
+                    or any(kw.arg is None for kw in node.keywords)
+                    else len(node.args),
+                    receiver,
+                    id(node) in self.expected,
                 )  # fmt: skip
             )
         self.generic_visit(node)
@@ -324,6 +406,7 @@ def scan_source(source: str, path: Path, cells: list[tuple[int, int]] | None = N
     scan = Scan(path, cells=cells)
     collector = _Collector(scan, source.splitlines())
     collector.collect_imports(tree)
+    collector.expected = expected_failures(tree)
     collector.visit(tree)
     scan.refs.sort(key=lambda ref: (ref.line, ref.col))
     return scan

@@ -18,7 +18,8 @@ not in it, so it starts when the package cannot import. Checks, one line each:
 4. with ``--gpu``: TensorFlow is a CUDA build, a GPU is visible and runs an op
    (``tf.sysconfig.get_build_info``, ``tf.config.list_physical_devices``).
 
-Prints ``PASS``/``FAIL`` lines and exits 1 when any check fails, 0 otherwise.
+Prints one ``stackguard.result.Result`` line per check (``PASS``/``FAIL``, the doctor's
+format) and exits 1 when any check fails, 0 otherwise.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from pathlib import Path
 
 from .doctor import run_doctor
 from .kernel import registered_kernel
-from .locks import PACKAGE, PROJECT_ROOT, Check, active_locks, check_versions, installed_versions
+from .locks import PACKAGE, PROJECT_ROOT, active_locks, check_versions, installed_versions
+from .result import Result
 
 
 def describe_import_error(error: BaseException) -> str:
@@ -56,20 +58,20 @@ def describe_import_error(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}{where}"
 
 
-def check_imports(package: str) -> list[Check]:
+def check_imports(package: str) -> list[Result]:
     """Import the package and each of its modules; one check per module."""
     try:
         root = importlib.import_module(package)
     except Exception as error:  # noqa: BLE001 - any failure is the finding
-        return [Check(f"import {package}", False, describe_import_error(error))]
-    checks = [Check(f"import {package}", True, "ok")]
+        return [Result.of(f"import {package}", False, describe_import_error(error))]
+    checks = [Result.of(f"import {package}", True, "ok")]
     for module in pkgutil.walk_packages(root.__path__, prefix=f"{package}."):
         try:
             importlib.import_module(module.name)
         except Exception as error:  # noqa: BLE001
-            checks.append(Check(f"import {module.name}", False, describe_import_error(error)))
+            checks.append(Result.of(f"import {module.name}", False, describe_import_error(error)))
         else:
-            checks.append(Check(f"import {module.name}", True, "ok"))
+            checks.append(Result.of(f"import {module.name}", True, "ok"))
     return checks
 
 
@@ -88,19 +90,19 @@ def explain(error: BaseException) -> str:
     return text
 
 
-def strict(name: str, probe: Callable[[], str]) -> Check:
+def strict(name: str, probe: Callable[[], str]) -> Result:
     """Run ``probe`` with every warning raised as an error; its return value is the detail."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             for message in UPSTREAM_WARNINGS:
                 warnings.filterwarnings("ignore", message=message, category=DeprecationWarning)
-            return Check(name, True, probe())
+            return Result.of(name, True, probe())
     except Exception as error:  # noqa: BLE001
-        return Check(name, False, explain(error))
+        return Result.of(name, False, explain(error))
 
 
-def check_package(package: str = PACKAGE) -> list[Check]:
+def check_package(package: str = PACKAGE) -> list[Result]:
     """The package's own smoke checks, each with warnings as errors.
 
     The one entry into the package: ``<package>.checks.smoke_checks(folder)`` returns
@@ -115,21 +117,21 @@ def check_package(package: str = PACKAGE) -> list[Check]:
                 warnings.simplefilter("error")
                 probes = importlib.import_module(f"{package}.checks").smoke_checks(Path(tmp))
         except Exception as error:  # noqa: BLE001
-            return [Check(name, False, explain(error))]
+            return [Result.of(name, False, explain(error))]
         return [strict(probe_name, probe) for probe_name, probe in probes]
 
 
-def check_gpu() -> Check:
+def check_gpu() -> Result:
     """A CUDA build of TensorFlow with at least one visible GPU that runs a matmul."""
     try:
         import tensorflow as tf
 
         info = tf.sysconfig.get_build_info()
         if not info.get("is_cuda_build"):
-            return Check("gpu", False, "TensorFlow is not a CUDA build", "make install-cuda")
+            return Result.of("gpu", False, "TensorFlow is not a CUDA build", "make install-cuda")
         gpus = tf.config.list_physical_devices("GPU")
         if not gpus:
-            return Check(
+            return Result.of(
                 "gpu",
                 False,
                 f"CUDA build (CUDA {info.get('cuda_version')}, cuDNN {info.get('cudnn_version')}) "
@@ -139,23 +141,23 @@ def check_gpu() -> Check:
         with tf.device("/GPU:0"):
             product = tf.linalg.matmul(tf.ones((64, 64)), tf.ones((64, 64)))
         if "GPU" not in product.device or float(product[0, 0]) != 64.0:
-            return Check("gpu", False, f"matmul did not run on the GPU: {product.device}")
+            return Result.of("gpu", False, f"matmul did not run on the GPU: {product.device}")
         names = ", ".join(gpu.name for gpu in gpus)
-        return Check(
+        return Result.of(
             "gpu",
             True,
             f"CUDA {info.get('cuda_version')}, cuDNN {info.get('cudnn_version')}, "
             f"{len(gpus)} GPU(s): {names}; matmul ran on {product.device}",
         )
     except Exception as error:  # noqa: BLE001
-        return Check("gpu", False, f"{type(error).__name__}: {error}")
+        return Result.of("gpu", False, f"{type(error).__name__}: {error}")
 
 
-def run_checks(requirements: Path, gpu: bool = False) -> list[Check]:
+def run_checks(requirements: Path, gpu: bool = False) -> list[Result]:
     """Every check, printed as it completes; returns them all."""
-    checks: list[Check] = []
+    checks: list[Result] = []
 
-    def report(new: Iterable[Check]) -> bool:
+    def report(new: Iterable[Result]) -> bool:
         new = list(new)
         for check in new:
             print(check, flush=True)
@@ -167,10 +169,10 @@ def run_checks(requirements: Path, gpu: bool = False) -> list[Check]:
         problems = [finding for finding in run_doctor() if finding.status != "PASS"]
         print(f"doctor: {len(problems)} finding(s) that can cause the import failure above")
         for finding in problems:
-            print(f"  {finding}".replace("\n", "\n  "))
+            print(f"  {finding}")
     installed = installed_versions()
     report([check_versions(active_locks(requirements, installed), installed)])
-    report([Check("kernel", *registered_kernel())])
+    report([Result.of("kernel", *registered_kernel())])
     if imports_ok:
         report(check_package())
     if gpu:

@@ -20,7 +20,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from .locks import PROJECT_ROOT
+from .locks import venv_python
 
 GUARD_ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,23 +29,26 @@ class StackError(RuntimeError):
     """The probe of the installed stack could not answer."""
 
 
-def venv_python(root: Path = PROJECT_ROOT) -> Path:
-    """The project's venv interpreter (``.venv/bin/python``, ``.venv/Scripts/python.exe``)."""
-    for candidate in (root / ".venv" / "bin" / "python", root / ".venv" / "Scripts" / "python.exe"):
-        if candidate.exists():
-            return candidate
-    return Path(sys.executable)
+def default_python() -> Path:
+    """The project's venv interpreter when it exists, else the running one."""
+    python = venv_python()
+    return python if python.exists() else Path(sys.executable)
 
 
 class Stack:
     """The installed stack, asked through one long-lived probe process.
 
-    Use as a context manager; ``resolve``, ``candidates`` and ``modules_with`` answer
-    from the probe (see its docstring for what each answer holds).
+    Use as a context manager; ``resolve``, ``candidates``, ``modules_with`` and
+    ``tensorflow`` answer from the probe (see its docstring for what each answer holds).
+    ``cwd`` is the probe's working folder, first on its ``sys.path`` (the doctor passes
+    the user's, so that a local ``keras.py`` shadows there as it would for the user);
+    ``startup`` is ``{"ok": False, "error": ...}`` when importing the stack raised.
     """
 
-    def __init__(self, python: Path | None = None, timeout: float = 300.0) -> None:
-        self.python = Path(python or venv_python())
+    def __init__(
+        self, python: Path | None = None, timeout: float = 300.0, cwd: Path | None = None
+    ) -> None:
+        self.python = Path(python or default_python())
         self.timeout = timeout
         self._cache: dict[str, object] = {}
         self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
@@ -60,7 +63,7 @@ class Stack:
                 text=True,
                 encoding="utf-8",
                 env=env,
-                cwd=GUARD_ROOT,
+                cwd=cwd or GUARD_ROOT,
             )
         except OSError as error:
             raise StackError(
@@ -122,6 +125,18 @@ class Stack:
 
     def versions(self) -> dict[str, str]:
         return self.ask({"op": "versions"})
+
+    def calls(self, queries: list[dict]) -> list[dict]:
+        """One answer per ``{"path", "positional", "keywords"}`` (``probe.call_keywords``)."""
+        return self.ask({"op": "calls", "queries": queries}) if queries else []
+
+    def removed_methods(self) -> dict[str, str]:
+        """``{method: Keras 2 class}`` that ``keras.Model`` lacks (``probe.removed_methods``)."""
+        return self.ask({"op": "removed_methods"})
+
+    def tensorflow(self) -> dict:
+        """What the doctor needs of TensorFlow (see ``probe.tensorflow_report``)."""
+        return self.ask({"op": "tensorflow"})
 
     def close(self) -> None:
         if self._process.poll() is None:

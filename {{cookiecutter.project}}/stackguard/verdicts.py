@@ -93,6 +93,8 @@ class Verdict:
     ``same_object`` is True only when the probe found the old and new paths to be the same
     object (so a codemod may apply it to working code). ``covered`` marks a chain whose
     fix is its import statement's (the statement moves to a module that has the member).
+    ``movable`` marks a ``stale`` reference whose file can leave the stale copy entirely:
+    every stale reference of the file has a replacement in plain ``keras``.
     """
 
     ref: Ref
@@ -105,6 +107,7 @@ class Verdict:
     advice: str = ""
     note: str = ""
     covered: bool = False
+    movable: bool = False
 
 
 PROJECT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
@@ -207,6 +210,10 @@ class Judge:
                 self.find_replacement(verdict)
             elif verdict.status in ("legacy", "stale") and not verdict.new:
                 self.find_replacement(verdict)
+        stale = [v for v in verdicts if v.status == "stale" and not v.covered]
+        if all(v.new and tier_of(v.new) == "keras" for v in stale):
+            for verdict in stale:
+                verdict.movable = True
         return verdicts
 
     def first_verdict(self, ref: Ref, answer: dict, twin_answer: dict | None) -> Verdict:
@@ -294,6 +301,15 @@ class Judge:
                 verdict.same_object = ref.binding not in scan.bare_uses and all(
                     use.status == "prefer" for use in used
                 )
+                for use in used:
+                    use.covered = True
+        elif verdict.status == "stale" and verdict.new_is_module:
+            lost = [use for use in used if use.status in ("stale", "fails") and not use.new]
+            if lost:
+                names = ", ".join(sorted({use.ref.text for use in lost}))
+                verdict.note += f"; `{verdict.new}` lacks members the code uses: {names}"
+                verdict.new = None
+            else:
                 for use in used:
                     use.covered = True
         elif verdict.status == "fails" and not verdict.new:

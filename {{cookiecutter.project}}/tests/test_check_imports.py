@@ -145,3 +145,62 @@ def test_cell_magics_and_attribute_assignments_are_not_judged(tmp_path, stack):
     path = tmp_path / "magic.ipynb"
     path.write_text(json.dumps(notebook))
     assert check_imports.findings([scan(path)], stack) == []
+
+
+CALLS = textwrap.dedent(
+    """\
+    import keras
+    from keras.callbacks import EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
+    from keras.models import Model, Sequential
+
+    def build():
+        model = Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+        return model
+
+    inputs = keras.Input((4,))
+    functional = Model(inputs=inputs, outputs=keras.layers.Dense(2)(inputs), name="net")
+    keras1 = Model(input=inputs, output=functional.outputs)
+    checkpoint = ModelCheckpoint("best.keras", monitor="val_loss", period=1)
+    stop = EarlyStopping(monitor="val_loss", min_delta=0, patience=3, verbose=1, mode="auto",
+                         baseline=None, restore_best_weights=True)
+    plateau = ReduceLROnPlateau(monitor="val_loss", factor=0.5, epsilon=1e-4)
+    board = keras.callbacks.TensorBoard(log_dir="logs", write_grads=True)
+    loss = keras.losses.CategoricalCrossentropy(from_logits=False, reduce=True)
+    vgg = keras.applications.VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
+    model = build()
+    classes = model.predict_classes(inputs)
+    other = object()
+    other.predict_classes(inputs)
+    """
+)
+
+
+def test_calls_that_raise_are_findings_naming_class_keyword_and_successor(tmp_path, stack):
+    found = findings_of(tmp_path, stack, CALLS)
+    messages = {line: " | ".join(f["message"] for f in fs) for line, fs in found.items()}
+    assert sorted(found) == [11, 12, 16, 17, 20] and len(found[11]) == 2, messages
+    assert "`keras.models.Model` does not accept `input`" in messages[11]
+    assert "the Keras 3 argument is `inputs`, with the same meaning" in messages[11]
+    assert "`keras.callbacks.ModelCheckpoint` does not accept `period`" in messages[12]
+    assert "successor is `save_freq`, but not the same" in messages[12]
+    assert "counts batches" not in messages[12] and "saves every N batches" in messages[12]
+    assert "`write_grads`" in messages[16] and "`reduce`" in messages[17]
+    assert "has no `predict_classes`" in messages[20] and "numpy.argmax" in messages[20]
+
+
+def test_every_call_finding_really_raises_and_the_others_do_not(tmp_path, stack):
+    """The oracle: run each judged statement of ``CALLS`` in this venv."""
+    found = findings_of(tmp_path, stack, CALLS)
+    lines = CALLS.splitlines()
+    namespace: dict = {}
+    exec("\n".join(lines[:9]), namespace)  # imports and build()
+    for number in (10, 11, 12, 13, 15, 16, 17, 18, 19, 20):
+        statement = lines[number - 1]
+        if number == 13:
+            statement = " ".join(x.strip() for x in lines[12:14])
+        try:
+            exec(statement, namespace)
+            raised = False
+        except (TypeError, ValueError, AttributeError):
+            raised = True
+        assert raised == (number in found), (number, statement)

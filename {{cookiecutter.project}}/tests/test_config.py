@@ -42,11 +42,17 @@ def test_a_written_configuration_reads_back_equal(tmp_path):
     ("argv", "named"),
     [
         (["--epochs", "0"], "epochs (--epochs): '0' is not accepted: Input should be greater"),
-        (["--loader", "torch"], "loader (--loader): 'torch' is not accepted: Input should be 'sequence' or 'tf-data'"),
-        (["--validation-split", "1.5"], "validation_split (--validation-split): '1.5' is not accepted"),
-        (["--batch-size", "many"], "batch_size (--batch-size): 'many' is not accepted: Input should be a valid integer"),
+        (
+            ["--loader", "torch"],
+            "loader (--loader): 'torch' is not accepted: Input should be 'sequence' or 'tf-data'",
+        ),
+        (["--validation-split", "1.5"], "validation_split (--validation-split): '1.5' is not"),
+        (
+            ["--batch-size", "many"],
+            "batch_size (--batch-size): 'many' is not accepted: Input should be a valid integer",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_bad_flag_value_is_one_error_line_naming_field_value_and_what_is_accepted(
     argv, named, tmp_path, capsys
 ):

@@ -9,9 +9,9 @@ import keras
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package }}.data.pydataset import ImageFolderPyDataset
 from {{ cookiecutter.package }}.data.demo import CLASS_NAMES
 from {{ cookiecutter.package }}.data.images import DataError, find_unreadable_images, list_image_folder
+from {{ cookiecutter.package }}.data.pydataset import ImageFolderPyDataset
 
 
 def test_sequence_is_the_pydataset_class():

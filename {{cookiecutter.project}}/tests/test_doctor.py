@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from stackguard import doctor, locks
+from stackguard import doctor, locks, result
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = locks.PACKAGE
@@ -84,6 +84,40 @@ def test_doctor_and_smoke_still_report_when_import_keras_fails(tmp_path):
     assert smoke.returncode == 1
     assert f"FAIL import {PACKAGE}.data.pydataset: ImportError: this is not Keras" in smoke.stdout
     assert "doctor:" in smoke.stdout and "FAIL shadowing:" in smoke.stdout
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("raise RuntimeError('broken build')", "RuntimeError: broken build"),
+        ("import os; os.abort()", "the probe of the installed stack"),
+    ],
+)
+def test_an_import_tensorflow_that_raises_or_crashes_is_a_fail_with_its_reason(
+    tmp_path, body, reason
+):
+    """The doctor's TensorFlow questions go to the one probe process; when ``import
+    tensorflow`` raises there, or kills it, the doctor still ends with FAIL lines."""
+    (tmp_path / "tensorflow.py").write_text(body + "\n")
+    run = run_module("doctor", tmp_path)
+    assert run.returncode == 1 and "Traceback" not in run.stdout, run.stdout + run.stderr
+    lines = {r.check: r for r in map(result.parse, run.stdout.splitlines()) if r}
+    assert lines["tf.keras"].status == "FAIL"
+    assert lines["tf.keras"].found.startswith("import tensorflow failed: "), lines["tf.keras"]
+    assert reason in lines["tf.keras"].found
+    assert lines["tensorboard"].status == "FAIL" and lines["shadowing"].status == "FAIL"
+
+
+def test_every_printed_line_is_one_result_that_parses_back(capsys):
+    """Doctor and smoke print one format: ``STATUS check: found[; fix: fix]``."""
+    findings = doctor.run_doctor(probe_tf=False)
+    findings.append(result.Result("lock", "FAIL", "keras installed 3.14.0", "make install"))
+    for finding in findings:
+        assert result.parse(str(finding)) == finding
+    assert str(findings[-1]) == "FAIL lock: keras installed 3.14.0; fix: make install"
+    assert result.parse("not a result line") is None
+    with pytest.raises(ValueError, match="status 'OK'"):
+        result.Result("lock", "OK", "")
 
 
 def test_legacy_keras_without_tf_keras_is_a_failure(monkeypatch):

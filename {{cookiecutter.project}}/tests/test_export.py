@@ -64,7 +64,9 @@ def test_a_logits_model_serves_probabilities(tmp_path, capsys, units):
     reloaded = tf.saved_model.load(str(tmp_path / "export"))
     served = reloaded.serve(tf.constant(batch))["probabilities"].numpy()
     np.testing.assert_allclose(served, expected, atol=1e-5)
-    assert np.all((served >= 0) & (served <= 1)) and not np.allclose(served[:, : logits.shape[1]], logits)
+    assert np.all((served >= 0) & (served <= 1)) and not np.allclose(
+        served[:, : logits.shape[1]], logits
+    )
 
 
 def test_missing_model_says_train_first(tmp_path, capsys):

@@ -13,14 +13,15 @@ from conftest import (
     MIXED_FORMAT_SIZE,
     grey_level,
 )
-from {{ cookiecutter.package }}.data.pydataset import ImageFolderPyDataset
 from {{ cookiecutter.package }}.data.images import (
     batch_decoder,
     decode_image,
     find_unreadable_images,
     list_image_folder,
+    orientations,
 )
 from {{ cookiecutter.package }}.data.pipeline import make_dataset
+from {{ cookiecutter.package }}.data.pydataset import ImageFolderPyDataset
 
 # JPEG is lossy: a flat colour comes back within a few levels of 255.
 JPEG_TOLERANCE = 4 / 255
@@ -86,7 +87,8 @@ def test_batch_decoder_equals_decode_image_and_traces_once(mixed_image_folder):
     paths, _, _ = list_image_folder(mixed_image_folder)
     decode_batch = batch_decoder((8, 6))
     for size in (1, 5, len(paths)):
-        batch = decode_batch(tf.constant(paths[:size])).numpy()
+        turns = tf.constant(orientations(paths[:size]))
+        batch = decode_batch(tf.constant(paths[:size]), turns).numpy()
         expected = [decode_image(tf.io.read_file(p), (8, 6)).numpy() for p in paths[:size]]
         np.testing.assert_array_equal(batch, np.stack(expected))
     assert decode_batch.experimental_get_tracing_count() == 1

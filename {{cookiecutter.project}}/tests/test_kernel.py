@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from stackguard import kernel
+from stackguard import kernel, locks
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +39,7 @@ def test_a_missing_or_foreign_kernel_spec_fails_naming_the_fix(tmp_path):
     good = fake_root(tmp_path / "c", "")
     spec = kernel.kernel_spec(good)
     spec.write_text(
-        json.dumps({"argv": [str(kernel.venv_python(good)), "-m", "ipykernel_launcher"]})
+        json.dumps({"argv": [str(locks.venv_python(good)), "-m", "ipykernel_launcher"]})
     )
     assert kernel.registered_kernel(good)[0]
 
@@ -50,7 +50,7 @@ def test_a_notebook_on_another_interpreter_stops_naming_both_and_the_fix():
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     base = Path(sys.base_prefix) / "bin"
     other = str(next(p for p in (base / f"python{version}", base / "python3") if p.exists()))
-    assert Path(other).parent.resolve() != kernel.venv_python(PROJECT_ROOT).parent.resolve()
+    assert Path(other).parent.resolve() != locks.venv_python(PROJECT_ROOT).parent.resolve()
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
         "from stackguard.kernel import require_project_kernel; require_project_kernel()"
@@ -63,7 +63,7 @@ def test_a_notebook_on_another_interpreter_stops_naming_both_and_the_fix():
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("RuntimeError: wrong kernel: this kernel runs ")
-    assert str(kernel.venv_python(PROJECT_ROOT)) in last and "Change Kernel" in last
+    assert str(locks.venv_python(PROJECT_ROOT)) in last and "Change Kernel" in last
 
 
 def test_the_doctor_inside_a_kernel_reports_the_kernel(tmp_path):
@@ -80,4 +80,4 @@ def test_the_doctor_inside_a_kernel_reports_the_kernel(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"FAIL kernel: this kernel runs {sys.executable}")
-    assert str(kernel.venv_python(root)) in result.stdout and "Change Kernel" in result.stdout
+    assert str(locks.venv_python(root)) in result.stdout and "Change Kernel" in result.stdout

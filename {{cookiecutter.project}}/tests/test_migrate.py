@@ -167,3 +167,90 @@ def test_keywords_judged_unaccepted_really_raise_and_accepted_ones_do_not(stack)
     with pytest.raises(ValueError, match="lr"):
         keras.optimizers.Adam(lr=0.1)
     keras.optimizers.Adam(learning_rate=0.1)
+
+
+STALE_ONLY = """\
+import numpy as np
+from tensorflow.python.keras import backend as K
+from tensorflow.python.keras.layers import Dense, Input
+from tensorflow.python.keras.models import Model
+
+
+def train():
+    K.clear_session()
+    inputs = Input(shape=(3,))
+    model = Model(inputs=inputs, outputs=Dense(1, activation="sigmoid")(inputs))
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    x = np.ones((8, 3), np.float32)
+    return model.fit(x, np.ones((8, 1), np.float32), epochs=1, verbose=0)
+"""
+
+
+def test_a_file_on_the_stale_keras_copy_moves_to_keras_and_then_trains(main, tmp_path, capsys):
+    path = tmp_path / "stale.py"
+    path.write_text(STALE_ONLY)
+    assert main([str(path)]) == 0
+    new = path.read_text()
+    assert "tensorflow.python.keras" not in new
+    assert "from keras import backend as K\n" in new and "from keras.models import Model\n" in new
+    out = capsys.readouterr().out
+    assert (
+        f"{path}:4: note: `tensorflow.python.keras.models.Model` -> `keras.models.Model`: "
+        "not the same object: check the arguments" in out
+    )
+    assert np.isfinite(load(path).train().history["loss"][0])
+
+
+def test_a_stale_file_that_cannot_move_entirely_is_reported_not_mixed(main, tmp_path, capsys):
+    """``K.int_shape`` has no ``keras.backend`` twin: moving the rest would mix two Kerases."""
+    source = STALE_ONLY.replace("K.clear_session()", "K.int_shape(K.zeros((2, 3)))")
+    path = tmp_path / "mixed.py"
+    path.write_text(source)
+    assert main([str(path)]) == 1
+    assert path.read_text() == source
+    out = capsys.readouterr().out
+    for line in (2, 3, 4):
+        assert f"{path}:{line}: `tensorflow.python.keras" in out, line
+
+
+def test_call_fixes_of_the_same_meaning_are_written_others_reported(main, tmp_path, capsys):
+    source = (
+        "import keras\n"
+        "inputs = keras.Input((3,))\n"
+        "model = keras.Model(input=inputs, output=keras.layers.Dense(2)(inputs))\n"
+        "save = keras.callbacks.ModelCheckpoint('best.keras', period=2)\n"
+        "stop = keras.callbacks.EarlyStopping(monitor='val_loss', min_delta=0, patience=3)\n"
+    )
+    path = tmp_path / "calls.py"
+    path.write_text(source)
+    assert main([str(path)]) == 1
+    new = path.read_text()
+    assert "keras.Model(inputs=inputs, outputs=keras.layers.Dense(2)(inputs))" in new
+    assert "period=2" in new  # save_freq counts batches: not the same meaning
+    out = capsys.readouterr().out
+    assert f"{path}:3: input= -> inputs=" in out and f"{path}:3: output= -> outputs=" in out
+    assert f"{path}:4: `keras.callbacks.ModelCheckpoint(..., period=...)`" in out
+    assert f"{path}:5:" not in out
+    namespace: dict = {}
+    exec(new.replace("save = ", "# "), namespace)  # the rewritten model line runs
+    assert isinstance(namespace["model"], namespace["keras"].Model)
+
+
+def test_predict_classes_on_a_built_model_is_reported_with_its_replacement(main, tmp_path, capsys):
+    source = (
+        "from keras.layers import Dense\n"
+        "from keras.models import Sequential\n\n\n"
+        "def build_model():\n"
+        "    model = Sequential()\n"
+        "    model.add(Dense(2, activation='softmax'))\n"
+        "    return model\n\n\n"
+        "net = build_model()\n"
+        "labels = net.predict_classes([[0.0]])\n"
+    )
+    path = tmp_path / "classes.py"
+    path.write_text(source)
+    assert main([str(path)]) == 1
+    assert path.read_text() == source
+    out = capsys.readouterr().out
+    assert f"{path}:12: `net.predict_classes(...)`: Keras 3's `keras.Model` has no" in out
+    assert "numpy.argmax(model.predict(x), axis=-1)" in out

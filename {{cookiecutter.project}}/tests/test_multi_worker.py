@@ -19,17 +19,17 @@ import pytest
 
 from {{ cookiecutter.package }}.cli import parse
 from {{ cookiecutter.package }}.config import TrainConfig
+from {{ cookiecutter.package }}.data.demo import write_demo_dataset
 from {{ cookiecutter.package }}.distributed.cluster import (
     ClusterError,
     make_tf_config,
     parse_tf_config,
     wait_for_peers,
 )
-from {{ cookiecutter.package }}.errors import ConfigError
-from {{ cookiecutter.package }}.data.demo import write_demo_dataset
 from {{ cookiecutter.package }}.distributed.launch import free_ports
 from {{ cookiecutter.package }}.distributed.launch import main as launch_main
 from {{ cookiecutter.package }}.distributed.multi_worker import weights_digest
+from {{ cookiecutter.package }}.errors import ConfigError
 from {{ cookiecutter.package }}.train import main as train_main
 
 TWO = {"worker": ["127.0.0.1:2001", "127.0.0.1:2002"]}

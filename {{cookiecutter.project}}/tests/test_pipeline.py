@@ -5,9 +5,9 @@ import re
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package }}.data.pydataset import ImageFolderPyDataset
 from {{ cookiecutter.package }}.data.images import list_image_folder
 from {{ cookiecutter.package }}.data.pipeline import dataset_from_directory, make_dataset
+from {{ cookiecutter.package }}.data.pydataset import ImageFolderPyDataset
 
 
 def test_sequence_and_tf_data_yield_the_same_batches(image_folder):

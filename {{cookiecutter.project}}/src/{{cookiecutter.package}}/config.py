@@ -256,6 +256,20 @@ class BenchConfig(ImageOptions):
     workers: int = Field(2, ge=1, description="PyDataset worker threads")
 
 
+class DataCheckConfig(Config):
+    """Check a folder of class sub-folders before training: duplicates, unreadable files,
+    EXIF orientation, sizes, class balance."""
+
+    data_dir: Path = Field(Path("data/demo"), description="folder of class sub-folders")
+    image_size: int = Field(32, ge=1, description="the training size: smaller images are named")
+    max_imbalance: float = Field(
+        3.0, ge=1.0, description="warn when the largest class is more than this times the smallest"
+    )
+    report: Path = Field(
+        Path("artifacts/data-check.json"), description="where the JSON report is written"
+    )
+
+
 class DemoDataConfig(Config):
     """Write the offline demo dataset: three classes of drawn shapes."""
 

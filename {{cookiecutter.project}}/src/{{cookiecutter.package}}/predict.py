@@ -33,7 +33,7 @@ import numpy as np
 from .artifacts import class_probabilities, load_model_and_classes, model_image_size, output_kind
 from .cli import run
 from .config import PredictConfig
-from .data.images import IMAGE_EXTENSIONS, find_unreadable_images
+from .data.images import IMAGE_EXTENSIONS, find_images, find_unreadable_images
 from .data.pipeline import make_dataset
 from .errors import DataError
 
@@ -50,11 +50,12 @@ class Prediction(NamedTuple):
     probability: float
 
 
-def find_images(input_path: str | Path) -> list[str]:
-    """The image files of ``input_path``: the file itself, or a folder's, recursively, sorted.
+def find_input_images(input_path: str | Path) -> list[str]:
+    """The image files of ``input_path``: the file itself, or a folder's, searched
+    recursively as training searches a class folder (``data.images.find_images``).
 
     Raises:
-        images.DataError: ``input_path`` does not exist, is a file without an image
+        errors.DataError: ``input_path`` does not exist, is a file without an image
             extension, or is a folder holding no image file.
     """
     root = Path(input_path)
@@ -67,11 +68,7 @@ def find_images(input_path: str | Path) -> list[str]:
         return [str(root)]
     if not root.is_dir():
         raise DataError(f"input {root} does not exist; pass an image file or a folder.")
-    found = sorted(
-        str(path)
-        for path in root.rglob("*")
-        if path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS
-    )
+    found, _ = find_images(root)
     if not found:
         raise DataError(f"folder {root} holds no image file ({', '.join(IMAGE_EXTENSIONS)}).")
     return found
@@ -130,10 +127,10 @@ def predict(config: PredictConfig) -> tuple[list[Prediction], list[str]]:
 
     Raises:
         errors.ArtifactError: the model or its ``class_names.json`` cannot be used.
-        errors.DataError: as ``find_images``, or no image could be decoded.
+        errors.DataError: as ``find_input_images``, or no image could be decoded.
     """
     model, class_names = load_model_and_classes(config.model)
-    paths = find_images(config.input)
+    paths = find_input_images(config.input)
     skipped = find_unreadable_images(paths)
     unreadable = set(skipped)
     readable = [path for path in paths if path not in unreadable]

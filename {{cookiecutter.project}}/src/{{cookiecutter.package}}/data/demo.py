@@ -90,9 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         total = config.images_per_class * len(CLASS_NAMES)
         print(f"wrote {total} images in {len(CLASS_NAMES)} classes to {root}")
 
-    return run(
-        DemoDataConfig, write, report, argv, prog="python -m {{ cookiecutter.package }}.data.demo"
-    )
+    return run(DemoDataConfig, write, report, argv, prog="python -m {{ cookiecutter.package }}.data.demo")
 
 
 if __name__ == "__main__":

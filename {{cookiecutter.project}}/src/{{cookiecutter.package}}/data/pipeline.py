@@ -13,7 +13,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from .images import decode_image, list_image_folder
+from .images import decode_image, list_image_folder, orientations
 from .labels import encode_labels
 
 
@@ -54,9 +54,13 @@ def make_dataset(
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     size = tuple(image_size)
     dataset = tf.data.Dataset.from_tensor_slices(
-        (tf.constant(list(paths), tf.string), encode_labels(labels, label_mode, num_classes))
+        (
+            tf.constant(list(paths), tf.string),
+            orientations(paths),
+            encode_labels(labels, label_mode, num_classes),
+        )
     ).map(
-        lambda path, label: (decode_image(tf.io.read_file(path), size), label),
+        lambda path, turn, label: (decode_image(tf.io.read_file(path), size, turn), label),
         num_parallel_calls=tf.data.AUTOTUNE,
     )
     if cache:

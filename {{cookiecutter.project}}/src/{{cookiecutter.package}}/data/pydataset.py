@@ -18,7 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .images import DataError, batch_decoder, list_image_folder
+from .images import DataError, batch_decoder, list_image_folder, orientations
 from .labels import encode_labels
 
 
@@ -28,9 +28,10 @@ class ImageFolderPyDataset(keras.utils.PyDataset):
     Each item is ``(x, y)``: ``x`` float32 ``(batch, height, width, 3)`` in [0, 1], ``y``
     the labels encoded by ``labels.encode_labels``: int32 ``(batch,)`` class indices for
     ``label_mode="int"``, float32 ``(batch, num_classes)`` one-hot rows for
-    ``"categorical"``, float32 ``(batch, 1)`` for ``"binary"``. The last batch may be smaller. A batch is read and
-    decoded in one compiled call (``images.batch_decoder``), equal to the ``tf.data``
-    pipeline's batch (``pipeline.make_dataset``) for the same order.
+    ``"categorical"``, float32 ``(batch, 1)`` for ``"binary"``. The last batch may be
+    smaller. A batch is read and decoded in one compiled call (``images.batch_decoder``,
+    EXIF orientation applied), equal to the ``tf.data`` pipeline's batch
+    (``pipeline.make_dataset``) for the same order.
 
     Workers: ``__getitem__`` only reads shared state, so with ``workers > 1`` Keras's
     thread pool (``use_multiprocessing=False``) decodes several batches at once; TensorFlow
@@ -93,6 +94,7 @@ class ImageFolderPyDataset(keras.utils.PyDataset):
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.paths = np.asarray(paths)
         self.labels = encode_labels(labels, label_mode, num_classes)
+        self.orientations = orientations(self.paths)
         self.batch_size = batch_size
         self.image_size = tuple(image_size)
         self.shuffle = shuffle
@@ -138,7 +140,9 @@ class ImageFolderPyDataset(keras.utils.PyDataset):
         if not 0 <= index < len(self):
             raise IndexError(f"batch {index} out of range for {len(self)} batches")
         rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        images = self._decode_batch(tf.constant(self.paths[rows]))
+        images = self._decode_batch(
+            tf.constant(self.paths[rows]), tf.constant(self.orientations[rows])
+        )
         return images.numpy(), self.labels[rows]
 
     def on_epoch_end(self) -> None:

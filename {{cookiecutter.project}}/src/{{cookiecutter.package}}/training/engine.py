@@ -31,6 +31,7 @@ between the phases, and a resumed run skips the phases its history shows complet
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import NamedTuple, Protocol
@@ -41,6 +42,7 @@ import tensorflow as tf
 
 from {{ cookiecutter.package }} import model as user_model
 from {{ cookiecutter.package }}.config import TrainConfig
+from {{ cookiecutter.package }}.data.check import duplicate_groups
 from {{ cookiecutter.package }}.data.images import list_image_folder, require_readable
 from {{ cookiecutter.package }}.data.split import split_indices
 
@@ -67,12 +69,31 @@ class Examples(NamedTuple):
 def load_examples(config: TrainConfig) -> Examples:
     """List ``config.data_dir``, decode every image once, and split it.
 
+    Exact duplicates (identical bytes, ``data.check.duplicate_groups``) that fall on both
+    sides of the split are named in a ``warning:`` line on stderr: they inflate the
+    validation scores (``make data-check`` lists every duplicate).
+
     Raises:
         errors.DataError: the folder or an image in it cannot be used.
     """
     paths, labels, class_names = list_image_folder(config.data_dir)
     require_readable(paths)
     train_idx, val_idx = split_indices(labels, config.validation_split, config.seed)
+    held_out = set(val_idx.tolist())
+    leaks = [
+        [paths[i] for i in group]
+        for group in duplicate_groups(paths)
+        if held_out.intersection(group) and not held_out.issuperset(group)
+    ]
+    if leaks:
+        shown = "; ".join(" = ".join(group) for group in leaks[:5])
+        more = f" (and {len(leaks) - 5} more)" if len(leaks) > 5 else ""
+        print(
+            f"warning: {len(leaks)} group(s) of identical images are on both sides of the "
+            f"train/validation split, which inflates the validation scores: {shown}{more}. "
+            "Keep one of each (make data-check lists them all).",
+            file=sys.stderr,
+        )
     return Examples(paths, labels, class_names, train_idx, val_idx)
 
 
