@@ -11,12 +11,12 @@ import yaml
 from conftest import COOKIECUTTER_JSON, LOCKS, project_files
 
 PACKAGE_FILES = [
-    "__init__", "artifacts", "benchmark", "checks", "cli", "config", "errors", "evaluate",
-    "export", "model", "predict", "train",
+    "__init__", "artifacts", "backbones", "benchmark", "checks", "cli", "config", "errors",
+    "evaluate", "export", "model", "predict", "train",
     "data/__init__", "data/check", "data/demo", "data/images", "data/labels", "data/pipeline",
     "data/pydataset", "data/split",
     "training/__init__", "training/engine", "training/local", "training/plots",
-    "training/record", "training/targets",
+    "training/phases", "training/record", "training/targets",
     "distributed/__init__", "distributed/cluster", "distributed/launch",
     "distributed/multi_worker",
 ]  # fmt: skip
@@ -25,9 +25,8 @@ GUARD_FILES = [
     "probe", "references", "result", "smoke", "stack", "verdicts",
 ]  # fmt: skip
 TEST_FILES = [
-    "conftest", "test_advice", "test_check_imports", "test_config", "test_data",
-    "test_data_check", "test_doctor",
-    "test_engine", "test_evaluate",
+    "conftest", "test_advice", "test_backbones", "test_check_imports", "test_config", "test_data",
+    "test_data_check", "test_doctor", "test_engine", "test_evaluate",
     "test_export", "test_images", "test_import_lint", "test_kernel", "test_migrate", "test_model",
     "test_multi_worker", "test_pipeline", "test_plots", "test_predict", "test_smoke", "test_train",
     "test_workflow",

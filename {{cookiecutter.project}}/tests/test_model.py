@@ -1,4 +1,4 @@
-"""The keras.Sequential model."""
+"""The example model: the CNN and its contract."""
 
 import keras
 import numpy as np
@@ -9,7 +9,7 @@ from {{ cookiecutter.package }}.model import build_model
 
 def test_model_maps_images_to_class_probabilities():
     model = build_model((16, 16), num_classes=4)
-    assert isinstance(model, keras.Sequential)
+    assert isinstance(model, keras.Model) and model.input_shape == (None, 16, 16, 3)
     probabilities = model.predict(np.zeros((2, 16, 16, 3), np.float32), verbose=0)
     assert probabilities.shape == (2, 4)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)

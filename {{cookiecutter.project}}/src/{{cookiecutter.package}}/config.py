@@ -25,6 +25,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from {{ cookiecutter.package }}.backbones import CNN, MIN_IMAGE_SIZE, NAMES, default_image_size
+
 LOADERS = ("sequence", "tf-data")
 STRATEGIES = ("default", "mirrored", "multi-worker")
 
@@ -44,7 +46,21 @@ class BatchOptions(Config):
 
 
 class ImageOptions(BatchOptions):
-    image_size: int = Field(32, ge=8, description="height and width in pixels of the model input")
+    image_size: int | None = Field(
+        None,
+        ge=8,
+        description="height and width in pixels of the model input (default: the backbone's "
+        "native size, 32 for the CNN)",
+    )
+
+    @model_validator(mode="after")
+    def _default_image_size(self) -> ImageOptions:
+        """The one place ``image_size`` is resolved: unset or null, it follows ``backbone``
+        (``backbones.default_image_size``). Written into ``__dict__`` as the model is frozen;
+        ``model_fields_set`` still says whether the user set it."""
+        if self.image_size is None:
+            self.__dict__["image_size"] = default_image_size(getattr(self, "backbone", CNN))
+        return self
 
 
 class ModelFile(Config):
@@ -62,6 +78,37 @@ class ModelOptions(Config):
     """The options ``train`` passes to ``model.build_model`` as keywords (those it accepts)."""
 
     learning_rate: float = Field(3e-3, gt=0, description="the optimizer's learning rate")
+    backbone: Literal[NAMES] = Field(  # type: ignore[valid-type]
+        CNN,
+        description="none: the small CNN; or a keras.applications model by its Keras name "
+        "(see backbones.py), without its classifier",
+    )
+    weights: str = Field(
+        "imagenet",
+        description="the backbone's initial weights: imagenet (downloaded by Keras on first "
+        "use into $KERAS_HOME/models), none (random), or the path of a weights file such as "
+        "a run's backbone.weights.h5",
+    )
+    augment: bool = Field(
+        False, description="random flip, rotation, zoom and contrast layers (training only)"
+    )
+    flip: Literal["horizontal", "vertical", "horizontal_and_vertical", "none"] = Field(
+        "horizontal", description="augment: RandomFlip mode"
+    )
+    rotation: float = Field(
+        0.05, ge=0, le=1, description="augment: RandomRotation factor, a fraction of a turn"
+    )
+    zoom: float = Field(0.1, ge=0, lt=1, description="augment: RandomZoom height factor")
+    contrast: float = Field(0.1, ge=0, le=1, description="augment: RandomContrast factor")
+
+    @model_validator(mode="after")
+    def _check_weights(self) -> ModelOptions:
+        if self.weights not in ("imagenet", "none") and not Path(self.weights).is_file():
+            raise ValueError(
+                f"weights {self.weights!r} is not imagenet, none, or an existing weights file "
+                "(a run's backbone.weights.h5)"
+            )
+        return self
 
 
 class TrainConfig(ImageOptions, ModelOptions):
@@ -74,7 +121,21 @@ class TrainConfig(ImageOptions, ModelOptions):
         description="sequence: the keras.utils.PyDataset loader; tf-data: the tf.data pipeline "
         "(the one multi-worker training takes, and its default there)",
     )
-    epochs: int = Field(5, ge=1, description="epochs in all")
+    epochs: int = Field(
+        5, ge=1, description="epochs (with a pretrained backbone: of the head, backbone frozen)"
+    )
+    fine_tune_epochs: int = Field(
+        0,
+        ge=0,
+        description="epochs of the second phase: the top of the backbone unfrozen "
+        "(the model's layer named backbone; pretrained weights)",
+    )
+    fine_tune_layers: int | None = Field(
+        20, ge=1, description="layers with weights unfrozen at the top of the backbone (null: all)"
+    )
+    fine_tune_learning_rate: float = Field(
+        1e-5, gt=0, description="the learning rate of the fine-tuning phase"
+    )
     validation_split: float = Field(
         0.2, ge=0.0, lt=1.0, description="fraction of every class held out for validation"
     )
@@ -120,6 +181,22 @@ class TrainConfig(ImageOptions, ModelOptions):
             raise ValueError(
                 "loader 'sequence' cannot be sharded across workers: multi-worker training "
                 "takes loader 'tf-data'"
+            )
+        if self.strategy == "multi-worker" and self.fine_tune_epochs:
+            raise ValueError(
+                "fine-tuning (fine_tune_epochs > 0) runs with strategy default or mirrored, not "
+                "multi-worker: train the head there, then fine-tune from its "
+                "backbone.weights.h5 with --weights PATH on one machine"
+            )
+        if self.backbone != CNN and self.image_size < MIN_IMAGE_SIZE:
+            raise ValueError(
+                f"image_size {self.image_size} is below {MIN_IMAGE_SIZE}, the smallest input "
+                f"keras.applications take: use --image-size {MIN_IMAGE_SIZE} or more"
+            )
+        if self.fine_tune_epochs and self.weights == "none":
+            raise ValueError(
+                "fine_tune_epochs needs pretrained weights (imagenet or a file): with weights "
+                "none the backbone trains from the start, in one phase of EPOCHS"
             )
         return self
 

@@ -14,13 +14,18 @@
 5. the user's model, ``model.build_model(image_size=, num_classes=, **options)``, built and
    compiled in the strategy's scope (``targets.build``), and the label encoding its loss
    takes (``targets.label_mode``);
-6. the callbacks every runner drives: ``CSVLogger`` (the history, under the model's own
+6. the phases (``phases.plan``): with a pretrained layer named ``backbone``, the head first
+   (backbone frozen), then, with ``fine_tune_epochs``, the top of the backbone unfrozen at
+   a lower learning rate; a ``phase`` column in the history says which epoch was which;
+7. the callbacks every runner drives: ``CSVLogger`` (the history, under the model's own
    metric names), ``ModelCheckpoint`` (``best.keras``, lowest ``val_loss``), ``TensorBoard``
    and, with ``patience``, ``EarlyStopping``;
-7. ``runner.fit``: the one step that differs;
-8. ``model.keras`` and the record (``record.write_run_record``), on the chief only.
+8. ``runner.fit``, once per phase: the one step that differs;
+9. ``model.keras``, ``backbone.weights.h5`` (the ``backbone`` layer's weights, for a later
+   ``--weights PATH``) and the record (``record.write_run_record``), on the chief only.
 
-An interrupted run loses at most the epoch it was in.
+An interrupted run loses at most the epoch it was in, in either phase: the backup is kept
+between the phases, and a resumed run skips the phases its history shows completed.
 """
 
 from __future__ import annotations
@@ -41,8 +46,10 @@ from {{ cookiecutter.package }}.data.check import duplicate_groups
 from {{ cookiecutter.package }}.data.images import list_image_folder, require_readable
 from {{ cookiecutter.package }}.data.split import split_indices
 
-from . import targets
+from . import phases, targets
 from .record import HISTORY_CSV, read_csv_history, write_run_record
+
+BACKBONE_WEIGHTS = "backbone.weights.h5"
 
 
 class Examples(NamedTuple):
@@ -108,9 +115,10 @@ class Runner(Protocol):
     def datasets(self, config: TrainConfig, examples: Examples, label_mode: str):
         """``(train, validation or None)`` loaders of the split."""
 
-    def fit(self, model, train, validation, callbacks, config: TrainConfig, backup: Path):
+    def fit(self, model, train, validation, callbacks, config: TrainConfig, backup: Path, **phase):
         """Train ``model`` to ``config.epochs``, resuming from ``backup``; every epoch ends
-        with ``callbacks``' ``on_epoch_end`` and then the backup."""
+        with ``callbacks``' ``on_epoch_end`` and then the backup. ``phase`` (local runner
+        only): ``initial_epoch``, ``epochs`` and ``keep_backup`` of one fine-tuning phase."""
 
 
 def make_runner(config: TrainConfig) -> Runner:
@@ -152,6 +160,33 @@ def standard_callbacks(
     return callbacks
 
 
+def fit_phases(runner, model, plan, data, callbacks, config: TrainConfig, backup: Path) -> None:
+    """Run the two phases of ``plan`` (``phases.plan``) with ``runner.fit``, skipping those an
+    interrupted run completed: the phase of its history's last row, or its backup's epoch.
+
+    ``phases.PhaseLogger`` comes first, so ``CSVLogger`` writes the ``phase`` column; the
+    backup is kept after every phase but the last (``BackupAndRestore`` deletes its own at
+    the end of ``fit``), so a run killed in phase 2 resumes in phase 2.
+    """
+    logger = phases.PhaseLogger()
+    callbacks = [logger, *callbacks]
+    history = read_csv_history(Path(callbacks[1].filename))
+    last_phase = int(history["phase"][-1]) if history.get("phase") else 1
+    done = runner.completed_epochs(backup)
+    for phase in plan:
+        logger.phase = phase.number
+        if phase.number == 2:
+            with runner.strategy.scope():
+                phases.unfreeze_top(model, config.fine_tune_layers, config.fine_tune_learning_rate)
+        last = phase is plan[-1]
+        if not last and (phase.number < last_phase or done >= phase.epochs):
+            continue
+        runner.fit(
+            model, *data, callbacks, config, backup,
+            initial_epoch=phase.initial_epoch, epochs=phase.epochs, keep_backup=not last,
+        )  # fmt: skip
+
+
 def train(config: TrainConfig) -> dict | None:
     """Run one training as ``config`` says, resuming an interrupted one.
 
@@ -187,10 +222,17 @@ def train(config: TrainConfig) -> dict | None:
         train_data, val_data = runner.datasets(config, examples, label_mode)
         monitor = "val_loss" if examples.val_idx.size else "loss"
         callbacks = standard_callbacks(folder, config, monitor, fresh_start=resumed_from == 0)
+        plan = phases.plan(model, config)
         start = time.perf_counter()
-        runner.fit(model, train_data, val_data, callbacks, config, backup)
+        if len(plan) == 1:
+            runner.fit(model, train_data, val_data, callbacks, config, backup)
+        else:
+            fit_phases(runner, model, plan, (train_data, val_data), callbacks, config, backup)
         seconds = time.perf_counter() - start
         model.save(folder / "model.keras")
+        backbone = phases.find_backbone(model)
+        if backbone is not None and runner.is_chief:
+            backbone.save_weights(folder / BACKBONE_WEIGHTS)
         if not runner.is_chief:
             return None
         metrics = write_run_record(

@@ -101,19 +101,36 @@ class LocalRunner:
     def datasets(self, config: TrainConfig, examples, label_mode: str):
         return make_loaders(config, examples, label_mode)
 
-    def fit(self, model, train, validation, callbacks, config: TrainConfig, backup: Path):
-        # The backup after the history row (callbacks[0]), before the others. The model is
+    def fit(
+        self,
+        model,
+        train,
+        validation,
+        callbacks,
+        config: TrainConfig,
+        backup: Path,
+        *,
+        initial_epoch: int = 0,
+        epochs: int | None = None,
+        keep_backup: bool = False,
+    ):
+        """``model.fit`` to ``epochs`` (default ``config.epochs``) from ``initial_epoch``;
+        ``keep_backup``: leave the backup in place at the end (a phase before the last)."""
+        # The backup after the history row (CSVLogger), before the others. The model is
         # built (keras.Input) before fit, as BackupAndRestore needs (keras-team/keras#20712).
-        backed_up = [
-            callbacks[0],
-            keras.callbacks.BackupAndRestore(backup, double_checkpoint=True),
-            *callbacks[1:],
-        ]
+        logger = next(
+            i for i, c in enumerate(callbacks) if isinstance(c, keras.callbacks.CSVLogger)
+        )
+        restore = keras.callbacks.BackupAndRestore(
+            backup, double_checkpoint=True, delete_checkpoint=not keep_backup
+        )
+        backed_up = [*callbacks[: logger + 1], restore, *callbacks[logger + 1 :]]
         # Both loaders shuffle themselves each epoch; fit's own shuffle must stay off.
         model.fit(
             train,
             validation_data=validation,
-            epochs=config.epochs,
+            epochs=config.epochs if epochs is None else epochs,
+            initial_epoch=initial_epoch,
             shuffle=False,
             callbacks=backed_up,
             verbose=1,

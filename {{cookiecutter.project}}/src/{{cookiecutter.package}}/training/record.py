@@ -55,10 +55,24 @@ def read_csv_history(path: Path) -> dict[str, list[float]]:
     return {key: [float(rows[epoch][key]) for epoch in sorted(rows)] for key in keys}
 
 
+PHASE = "phase"  # the fine-tuning phase column (training.phases.PhaseLogger)
+
+
 def write_history(output: Path, per_epoch: Mapping[str, list[float]]) -> None:
-    """Write ``output/history.json`` (name -> per-epoch list) and its plot ``history.png``."""
-    (output / "history.json").write_text(json.dumps(per_epoch, indent=2) + "\n")
-    plot_history(per_epoch, output / "history.png")
+    """Write ``output/history.json`` (name -> per-epoch list; a fine-tuning run's ``phase``
+    as ints) and its plot ``history.png`` (the metrics only)."""
+    history = dict(per_epoch)
+    if PHASE in history:
+        history[PHASE] = [int(value) for value in history[PHASE]]
+    (output / "history.json").write_text(json.dumps(history, indent=2) + "\n")
+    plot_history({k: v for k, v in per_epoch.items() if k != PHASE}, output / "history.png")
+
+
+def epochs_per_phase(per_epoch: Mapping[str, list[float]]) -> dict[str, int]:
+    """``{"head": n, "fine-tune": m}`` from the ``phase`` column; ``{}`` without one."""
+    column = [int(value) for value in per_epoch.get(PHASE, [])]
+    names = {1: "head", 2: "fine-tune"}
+    return {names[number]: column.count(number) for number in sorted(set(column))}
 
 
 def training_metrics(
@@ -75,12 +89,17 @@ def training_metrics(
     """The ``metrics.json`` object: the last epoch's value of every name in ``per_epoch``
     (the model's compiled loss and metrics, ``val_`` ones included), then the run's summary;
     ``seconds`` is the wall-clock time of the training loop."""
-    last = {name: values[-1] for name, values in per_epoch.items() if values}
+    last = {name: values[-1] for name, values in per_epoch.items() if values and name != PHASE}
+    phases = epochs_per_phase(per_epoch)
     return {
         **last,
         "loader": config.loader,
         "epochs": config.epochs,
         "epochs_run": len(next(iter(per_epoch.values()), [])),
+        **({"epochs_per_phase": phases} if phases else {}),
+        "backbone": config.backbone,
+        "weights": config.weights if config.backbone != "none" else None,
+        "fine_tune_epochs": config.fine_tune_epochs,
         "resumed_from_epoch": resumed_from,
         "seconds": round(seconds, 3),
         "train_examples": int(train_examples),

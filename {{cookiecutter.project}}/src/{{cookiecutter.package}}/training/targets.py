@@ -10,7 +10,10 @@ options of ``config.ModelOptions`` that the function accepts (all of them when i
 from __future__ import annotations
 
 import inspect
+import os
+import re
 from collections.abc import Callable
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -50,6 +53,11 @@ def build(build_model: Callable[..., keras.Model], config: TrainConfig, num_clas
             f"model.build_model(image_size=..., num_classes=..., **options) failed: {error}. "
             "It must take image_size and num_classes as keywords"
         ) from error
+    except Exception as error:
+        failed = download_failure(error)
+        if failed is None:
+            raise
+        raise ModelError(failed) from None
     if not isinstance(model, keras.Model):
         raise ModelError(f"model.build_model returned {type(model).__name__}, not a keras.Model")
     if getattr(model, "optimizer", None) is None or model.loss is None:
@@ -70,6 +78,33 @@ def build(build_model: Callable[..., keras.Model], config: TrainConfig, num_clas
             "classes: build the output layer with num_classes units"
         )
     return model
+
+
+def keras_cache() -> Path:
+    """Where ``keras.utils.get_file`` keeps ``keras.applications`` weights:
+    ``$KERAS_HOME/models``, else ``~/.keras/models`` (keras ``src/utils/file_utils.py``;
+    like Keras, ``/tmp/.keras`` when that folder is not writable)."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    if not os.access(os.path.expanduser(home), os.W_OK):
+        home = os.path.join("/tmp", ".keras")
+    return Path(home) / "models"
+
+
+def download_failure(error: BaseException) -> str | None:
+    """The one-line fix for Keras's ``URL fetch failure on URL: ...`` (weights that are not
+    cached and cannot be downloaded), or ``None`` for any other error."""
+    found = re.search(r"URL fetch failure on (\S+?):? ", str(error))
+    if found is None:
+        return None
+    url = found.group(1)
+    reason = " ".join(str(error)[found.end() :].split()).removeprefix("None -- ")
+    return (
+        f"the pretrained weights {url} are not in the Keras cache {keras_cache()} and cannot "
+        f"be downloaded ({reason}): download that "
+        f"file into {keras_cache()} (or set KERAS_HOME to a folder whose models/ holds it), "
+        "or pass --weights PATH (a weights file, such as a run's backbone.weights.h5), or "
+        "--weights none"
+    )
 
 
 def single_loss(model: keras.Model) -> Callable:
