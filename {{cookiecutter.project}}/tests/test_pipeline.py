@@ -41,8 +41,9 @@ def test_mismatched_paths_and_labels_are_rejected(image_folder):
 
 @pytest.mark.slow
 def test_benchmark_prints_every_figure(image_folder, capsys):
-    """(Slow: seven processes, each importing TensorFlow.) Each loader, fit with each loader and fit in memory: images/s and peak RSS, each from
-    its own process, then both ratios (values are not checked for speed)."""
+    """Each loader, fit with each loader and fit in memory: images/s and peak RSS, each from
+    its own process (slow: seven of them import TensorFlow), then both ratios (values are not
+    checked for speed)."""
     from {{ cookiecutter.package }}.benchmark import CONFIGURATIONS, main
 
     argv = ["--data-dir", str(image_folder), "--epochs", "1", "--image-size", "8"]
