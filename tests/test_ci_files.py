@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import project_env
 
 BIN = Path(sys.executable).parent
 
@@ -248,8 +249,9 @@ def test_devcontainers_build_the_projects_dockerfile_and_only_register_the_kerne
 def dry_run(project: Path, *args: str) -> str:
     """The commands ``make -n ARGS`` would run in the project (none is run)."""
     result = subprocess.run(
-        ["make", "-n", *args], cwd=project, capture_output=True, text=True, timeout=60
-    )
+        ["make", "-n", *args], cwd=project, env=project_env(), capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -284,7 +286,7 @@ def test_image_train_mounts_the_data_read_only_and_runs_as_the_host_user(github_
     assert "--data-dir /data --output-dir /artifacts --epochs 2" in out
     missing = subprocess.run(
         ["make", "image-train", "CONTAINER_TOOL=docker", f"DATA={tmp_path / 'nope'}"],
-        cwd=github_project, capture_output=True, text=True, timeout=60,
+        cwd=github_project, env=project_env(), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert missing.returncode != 0
     assert f"error: DATA={tmp_path / 'nope'} is not a folder" in missing.stderr
