@@ -112,7 +112,8 @@ def installed_project(request, cookies_session):
 # one, the only Python whose lock holds another Keras (3.12 on 3.10): the suite exercises
 # the package's logic, which the other Pythons share with these two, and each of them still
 # gets make install and make smoke, whose package checks train, save and export for real.
-SUITE_PYTHONS = sorted({TRAIN_PYTHON, PYTHONS[0]})
+OLDEST_PYTHON = min(PYTHONS, key=lambda version: tuple(map(int, version.split("."))))
+SUITE_PYTHONS = sorted({TRAIN_PYTHON, OLDEST_PYTHON})
 
 
 @pytest.fixture(scope="session", params=SUITE_PYTHONS, ids=[f"py{p}" for p in SUITE_PYTHONS])

@@ -143,12 +143,12 @@ def test_image_builds_smokes_trains_and_rebuilds_code_only_changes_in_seconds(pr
             "requirements/cpu.txt", "requirements/dev.txt",
         ]  # fmt: skip
         run("buildah", "run", container, "--", "sha256sum", "--check", "/opt/venv/locks.sha256")
-        # A tiny class-folder dataset, written by the project's own demo_data.
+        # A tiny class-folder dataset, written by the project's own demo writer (data.demo).
         data = tmp_path / "data"
         data.mkdir()
         run(
             "buildah", "run", "--user", f"{os.getuid()}:{os.getgid()}", "-v", f"{data}:/out",
-            container, "--", "python", "-m", "keras_project.demo_data", "--output-dir", "/out",
+            container, "--", "python", "-m", "keras_project.data.demo", "--output-dir", "/out",
             "--images-per-class", "10",
         )  # fmt: skip
     finally:
