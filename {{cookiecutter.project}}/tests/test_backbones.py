@@ -125,7 +125,7 @@ def test_two_phases_freeze_then_unfreeze_the_top_and_record_the_phase(
     history = json.loads((tmp_path / "run" / "history.json").read_text())
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert history["phase"] == [1, 1, 2]
-    assert metrics["epochs_per_phase"] == {"head": 2, "fine-tune": 1} and "phase" not in metrics
+    assert metrics["epochs_per_phase"] == {"head": 1, "fine-tune": 1} and "phase" not in metrics
     backbone = model.get_layer("backbone")
     after = {w.path: w.numpy() for w in backbone.weights}
     before = dict(zip(after, initial, strict=True))
@@ -219,17 +219,17 @@ def test_transfer_a_trained_backbone_to_another_collection_and_export(tmp_path, 
     (second / "circle").rmdir()
     common = ["--backbone", "EfficientNetV2B0", "--image-size", "48", "--batch-size", "16"]
     assert main([*common, "--data-dir", str(first), "--output-dir", str(tmp_path / "r1"),
-                 "--weights", "none", "--epochs", "3"]) == 0  # fmt: skip
+                 "--weights", "none", "--epochs", "1"]) == 0  # fmt: skip
     weights = tmp_path / "r1" / "backbone.weights.h5"
     assert weights.is_file()
     assert main([*common, "--data-dir", str(second), "--output-dir", str(tmp_path / "r2"),
-                 "--weights", str(weights), "--epochs", "2", "--fine-tune-epochs", "1",
+                 "--weights", str(weights), "--epochs", "1", "--fine-tune-epochs", "1",
                  "--fine-tune-learning-rate", "1e-4", "--augment"]) == 0  # fmt: skip
     metrics = json.loads((tmp_path / "r2" / "metrics.json").read_text())
     with capsys.disabled():  # the figure, in the test's output
         print("\ntransfer:", {k: metrics[k] for k in ("val_accuracy", "val_loss", "seconds")})
     assert metrics["class_names"] == ["square", "stripes"]
-    assert metrics["epochs_per_phase"] == {"head": 2, "fine-tune": 1}
+    assert metrics["epochs_per_phase"] == {"head": 1, "fine-tune": 1}
     # The bottom of the backbone stayed frozen in both phases: it is the first run's.
     first_model = build_model((48, 48), 3, backbone="EfficientNetV2B0", weights=str(weights))
     second_model = keras.saving.load_model(tmp_path / "r2" / "model.keras")

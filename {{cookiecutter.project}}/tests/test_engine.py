@@ -129,7 +129,11 @@ def test_a_model_the_engine_cannot_use_is_one_error_line(
 @pytest.mark.slow
 @pytest.mark.parametrize("loader", ["sequence", "tf-data"])
 def test_a_run_reproduces_from_its_config_yaml_bit_identically(image_folder, tmp_path, loader):
-    """make train CONFIG=<run>/config.yaml OUTPUT=<new>: same history, same weights."""
+    """make train CONFIG=<run>/config.yaml OUTPUT=<new>: same history, same weights.
+
+    The first run sets ``--deterministic`` and its config.yaml carries it, so this is also
+    the proof that two deterministic runs are bit-identical with either loader.
+    """
     first, second = tmp_path / "first", tmp_path / "second"
     command = [sys.executable, "-m", "{{ cookiecutter.package }}.train"]
     subprocess.run(
