@@ -1,10 +1,10 @@
 """Slow tier: bake, then run the baked project's own commands for real, no mocks.
 
 For every offered Python installed here: ``make install`` (hash-checked install from the
-shipped locks) and ``make smoke``; ``make test`` on the Python running the tests and on the
-oldest offered one (``conftest.SUITE_PYTHONS``). For the Python running these tests: also
-``make data``, ``make train`` with each loader, and ``make lock-check`` (passing on the
-shipped locks, and failing on each kind of stale or hand-edited lock).
+shipped locks) and ``make smoke``. For the Python running these tests: also ``make data``,
+``make train`` with each loader, and ``make lock-check`` (passing on the shipped locks, and
+failing on each kind of stale or hand-edited lock). The project's own test suite runs in
+``test_project_suite.py``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import RUNNING, TRAIN_PYTHON, git, make, summary_line
+from conftest import RUNNING, TRAIN_PYTHON, git, make
 
 pytestmark = pytest.mark.slow
 
@@ -32,20 +32,6 @@ def test_smoke_test_passes_on_the_installed_lock(installed_project):
         cwd=project, capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
     assert version == python
-
-
-def test_project_tests_pass(suite_project):
-    _, project = suite_project
-    summary = summary_line(make(project, "test").stdout)
-    assert re.search(r"\b\d+ passed\b", summary), summary
-    assert not re.search(r"\b\d+ (failed|errors?)\b", summary), summary
-
-
-def test_project_slow_tests_pass(train_project):
-    """The project's own slow tier: demo data learned by both loaders, doctor scratch venvs."""
-    summary = summary_line(make(train_project, "test", "ARGS=-m slow").stdout)
-    assert re.search(r"\b\d+ passed\b", summary), summary
-    assert not re.search(r"\b\d+ (failed|errors?|skipped)\b", summary), summary
 
 
 def test_make_doctor_passes_and_names_every_check(train_project):
@@ -139,7 +125,10 @@ def edit_pin(requirements):
     pinned = re.search(r"^six==(\S+)", text, re.MULTILINE).group(1)
     assert pinned != "1.16.0"
     path.write_text(text.replace(f"\nsix=={pinned} ", "\nsix==1.16.0 "))
-    return "error: requirements/cpu.txt: six==1.16.0 has 2 hash(es) the index does not serve", "a hand-edited pin or hash"
+    return (
+        "error: requirements/cpu.txt: six==1.16.0 has 2 hash(es) the index does not serve",
+        "a hand-edited pin or hash",
+    )
 
 
 def edit_hash(requirements):
@@ -170,11 +159,15 @@ def bump_cpu_alone(requirements):
     """cpu.txt re-locked with six at 1.16.0 (pins and hashes genuine), cuda.txt left as is."""
     uv = requirements.parent / ".venv" / "bin" / "uv"
     subprocess.run(
-        [str(uv), "pip", "compile", "--quiet", "--no-python-downloads", "--python-version", TRAIN_PYTHON,
-         "--generate-hashes", "--upgrade-package", "six==1.16.0", "--output-file", "cpu.txt", "cpu.in"],
+        [str(uv), "pip", "compile", "--quiet", "--no-python-downloads",
+         "--python-version", TRAIN_PYTHON, "--generate-hashes", "--upgrade-package",
+         "six==1.16.0", "--output-file", "cpu.txt", "cpu.in"],
         cwd=requirements, check=True, capture_output=True,
     )  # fmt: skip
-    return "error: requirements/cuda.txt: six==", "is behind requirements/cpu.txt, which pins six==1.16.0"
+    return (
+        "error: requirements/cuda.txt: six==",
+        "is behind requirements/cpu.txt, which pins six==1.16.0",
+    )
 
 
 @pytest.mark.parametrize("edit", [edit_stale_in, edit_pin, edit_hash, drop_hash, bump_cpu_alone])
@@ -190,5 +183,7 @@ def test_make_lock_check_fails_naming_the_lock_and_the_package(train_project, ed
         for path, text in originals.items():
             path.write_text(text)
     assert result.returncode != 0, result.stdout + result.stderr
-    assert any(line.startswith(start) and end in line for line in result.stderr.splitlines()), result.stderr
+    assert any(line.startswith(start) and end in line for line in result.stderr.splitlines()), (
+        result.stderr
+    )
     assert "Run 'make lock' and commit requirements/." in result.stderr

@@ -125,7 +125,7 @@ def test_two_phases_freeze_then_unfreeze_the_top_and_record_the_phase(
     history = json.loads((tmp_path / "run" / "history.json").read_text())
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert history["phase"] == [1, 1, 2]
-    assert metrics["epochs_per_phase"] == {"head": 1, "fine-tune": 1} and "phase" not in metrics
+    assert metrics["epochs_per_phase"] == {"head": 2, "fine-tune": 1} and "phase" not in metrics
     backbone = model.get_layer("backbone")
     after = {w.path: w.numpy() for w in backbone.weights}
     before = dict(zip(after, initial, strict=True))
