@@ -22,8 +22,9 @@ LOCKS = ("cpu.txt", "cuda.txt", "dev.txt")
 # worker starts a long file while the others are finishing. Longest first, by pytest
 # --durations of a clean-clone make test on 2 cores (2026-12-04).
 LONGEST_FILES = (
-    "test_project_suite.py",  # ~13 min: the project's fast tier twice, its slow tier once
-    "test_baked_project.py",  # ~5.5 min
+    "test_project_slow_tier.py",  # ~7 min: the project's slow tier
+    "test_project_fast_tier.py",  # ~5.5 min: the project's fast tier on two Pythons
+    "test_baked_project.py",  # ~5 min
     "test_image.py",
     "test_swap.py",
     "test_lock_bots.py",

@@ -4,7 +4,7 @@ For every offered Python installed here: ``make install`` (hash-checked install 
 shipped locks) and ``make smoke``. For the Python running these tests: also ``make data``,
 ``make train`` with each loader, and ``make lock-check`` (passing on the shipped locks, and
 failing on each kind of stale or hand-edited lock). The project's own test suite runs in
-``test_project_suite.py``.
+``test_project_fast_tier.py`` and ``test_project_slow_tier.py``.
 """
 
 from __future__ import annotations
