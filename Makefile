@@ -23,7 +23,7 @@ $(VENV_PYTHON): requirements.txt
 install: $(VENV_PYTHON) ## Create .venv with the template's tools (hash-checked)
 
 .PHONY: test
-test: $(VENV_PYTHON) ## Run every template test: fast tier, then slow tier (bakes, installs, trains)
+test: $(VENV_PYTHON) ## Run every template test, fast and slow tiers (bakes, installs, trains), on pytest-xdist workers (ARGS=-n0: one process)
 	$(VENV_PYTHON) -m pytest $(ARGS)
 
 .PHONY: test-fast

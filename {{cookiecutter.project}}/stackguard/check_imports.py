@@ -101,9 +101,10 @@ def main(argv: list[str] | None = None, stack: Stack | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
     args = parser.parse_args(argv)
     files = python_files(args.paths)
-    scans, problems = read_scans(files)
     try:
+        # The probe imports the stack while the files are parsed.
         with contextlib.nullcontext(stack) if stack else Stack() as stack:
+            scans, problems = read_scans(files)
             found = problems + findings(scans, stack)
     except StackError as error:
         print(f"error: {error}", file=sys.stderr)

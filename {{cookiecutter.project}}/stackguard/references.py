@@ -266,7 +266,14 @@ class _Collector(ast.NodeVisitor):
         )
 
     def text(self, node: ast.AST) -> str:
-        return " ".join(ast.get_source_segment("\n".join(self.lines), node).split())
+        """The node's source with its whitespace collapsed: ``ast.get_source_segment``'s
+        slice (UTF-8 byte columns) taken from the file's lines, not from the whole source
+        split again for every node (that made the scan quadratic in the file's length)."""
+        first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
+        lines = [line.encode("utf-8") for line in self.lines[first : last + 1]]
+        lines[-1] = lines[-1][: node.end_col_offset]
+        lines[0] = lines[0][node.col_offset :]
+        return " ".join(b"\n".join(lines).decode("utf-8").split())
 
     # Imports bind names for the whole module (flow-insensitive, as a reader would).
     def collect_imports(self, tree: ast.AST) -> None:

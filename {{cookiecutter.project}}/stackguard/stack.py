@@ -43,6 +43,10 @@ class Stack:
     ``cwd`` is the probe's working folder, first on its ``sys.path`` (the doctor passes
     the user's, so that a local ``keras.py`` shadows there as it would for the user);
     ``startup`` is ``{"ok": False, "error": ...}`` when importing the stack raised.
+
+    The constructor only starts the probe: its import of TensorFlow (seconds) runs while
+    the caller works (``check-imports`` parses its files meanwhile), and the first question
+    or ``startup`` waits for it.
     """
 
     def __init__(
@@ -71,7 +75,15 @@ class Stack:
             ) from error
         self._lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
-        self.startup = self._receive()
+        self._startup: dict | None = None
+
+    @property
+    def startup(self) -> dict:
+        """The probe's first line, once its import of the stack is done: ``{"ok": True}``
+        or ``{"ok": False, "error": ...}``. Raises ``StackError`` as ``ask`` does."""
+        if self._startup is None:
+            self._startup = self._receive()
+        return self._startup
 
     def _read(self) -> None:
         for line in self._process.stdout:
@@ -100,6 +112,7 @@ class Stack:
     def ask(self, request: dict):
         key = json.dumps(request, sort_keys=True)
         if key not in self._cache:
+            self.startup  # the first line the probe writes  # noqa: B018
             self._process.stdin.write(json.dumps(request) + "\n")
             self._process.stdin.flush()
             reply = self._receive()
