@@ -30,6 +30,11 @@ test: $(VENV_PYTHON) ## Run every template test, fast and slow tiers (bakes, ins
 test-fast: $(VENV_PYTHON) ## Run the fast tier only (no installs, no network)
 	$(VENV_PYTHON) -m pytest -m "not slow"
 
+.PHONY: lint
+lint: $(VENV_PYTHON) ## Check the template's own Python (tests/, scripts/) with ruff: lint rules and format
+	$(VENV)/bin/ruff check tests scripts
+	$(VENV)/bin/ruff format --check tests scripts
+
 .PHONY: demo
 demo: $(VENV_PYTHON) ## Bake the defaults into demo/, install, smoke, make data, train with both loaders
 	@test ! -e $(DEMO_DIR) || { echo "error: $(DEMO_DIR)/ exists; remove it or pass DEMO_DIR=other" >&2; exit 1; }

@@ -28,7 +28,7 @@ from pathlib import Path
 from cookiecutter.main import cookiecutter
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = "%d.%d" % sys.version_info[:2]
+PYTHON = "{}.{}".format(*sys.version_info[:2])
 OUTER_MAKE = ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES", "VIRTUAL_ENV")
 
 

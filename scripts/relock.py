@@ -25,9 +25,8 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from cookiecutter.main import cookiecutter
-
 import stack_modules
+from cookiecutter.main import cookiecutter
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PROJECT = ROOT / "{{cookiecutter.project}}"

@@ -164,7 +164,7 @@ def write_stack_modules(mapping: dict[str, list[str]]) -> bool:
     stripped = BLOCK.sub("", text)
     anchor = re.search(rf'^  "{BEFORE}":', stripped, re.MULTILINE)
     if anchor is None:
-        raise SystemExit(f'error: cookiecutter.json has no line starting with \'  "{BEFORE}":\'.')
+        raise SystemExit(f"error: cookiecutter.json has no line starting with '  \"{BEFORE}\":'.")
     new_text = stripped[: anchor.start()] + block + stripped[anchor.start() :]
 
     expected = {}

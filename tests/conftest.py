@@ -62,7 +62,7 @@ def bake(cookies):
 
 
 # Slow tier: one baked-and-installed project per Python, shared by every test module.
-RUNNING = "%d.%d" % sys.version_info[:2]
+RUNNING = "{}.{}".format(*sys.version_info[:2])
 TRAIN_PYTHON = RUNNING if RUNNING in PYTHONS else PYTHONS[0]
 
 
@@ -84,6 +84,7 @@ def make(project: Path, *args: str, check: bool = True) -> subprocess.CompletedP
         capture_output=True,
         text=True,
         timeout=3000,
+        check=False,
     )
     if check:
         assert result.returncode == 0, f"make {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
@@ -101,7 +102,11 @@ def python_available(version: str, folder: Path) -> bool:
     """Whether ``python<version>`` runs in ``folder`` (whose .python-version pyenv honours)."""
     try:
         probe = subprocess.run(
-            [f"python{version}", "-c", "pass"], cwd=folder, capture_output=True, timeout=60
+            [f"python{version}", "-c", "pass"],
+            cwd=folder,
+            capture_output=True,
+            timeout=60,
+            check=False,
         )
     except FileNotFoundError:
         return False

@@ -128,7 +128,7 @@ def test_license_file_and_metadata_match_the_choice(bake, license_id):
 HOSTILE = {
     "project_name": 'Ünïcode "Quoted" \\ Project\'s',
     "description": 'Says "hi" \\ and \'bye\', with ünïcode, <tags> & a """ triple',
-    "author_name": "Zoë O'Brien \"Z\" \\",
+    "author_name": 'Zoë O\'Brien "Z" \\',
     "author_email": "zoe.o'brien@example.com",
 }
 

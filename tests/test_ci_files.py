@@ -24,6 +24,7 @@ def check_schema(schema: str, *files: Path) -> subprocess.CompletedProcess:
         [str(BIN / "check-jsonschema"), "--builtin-schema", schema, *map(str, files)],
         capture_output=True,
         text=True,
+        check=False,
     )
 
 
@@ -59,6 +60,7 @@ def test_github_workflow_passes_zizmor_with_no_findings(github_project):
         [str(BIN / "zizmor"), "--offline", "--no-progress", str(github_project / ".github")],
         capture_output=True,
         text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings" in result.stdout + result.stderr
@@ -123,7 +125,7 @@ def test_smoke_hook_without_a_venv_fails_with_one_line_naming_the_fix(github_pro
     smoke = next(hook for hook in config["repos"][0]["hooks"] if hook["id"] == "smoke")
     assert not (github_project / ".venv").exists()
     result = subprocess.run(
-        smoke["entry"], shell=True, cwd=github_project, capture_output=True, text=True
+        smoke["entry"], shell=True, cwd=github_project, capture_output=True, text=True, check=False
     )
     assert result.returncode == 1
     assert (result.stdout + result.stderr).splitlines() == [
@@ -220,7 +222,9 @@ def test_the_bots_move_the_base_images_digest_never_its_python(github_project):
     assert python_rule["matchUpdateTypes"] == ["major", "minor"] and not python_rule["enabled"]
 
 
-@pytest.mark.parametrize(("path", "variant"), [("devcontainer.json", "cpu"), ("cuda/devcontainer.json", "cuda")])
+@pytest.mark.parametrize(
+    ("path", "variant"), [("devcontainer.json", "cpu"), ("cuda/devcontainer.json", "cuda")]
+)
 def test_devcontainers_build_the_projects_dockerfile_and_only_register_the_kernel(
     github_project, path, variant
 ):
@@ -250,7 +254,7 @@ def dry_run(project: Path, *args: str) -> str:
     """The commands ``make -n ARGS`` would run in the project (none is run)."""
     result = subprocess.run(
         ["make", "-n", *args], cwd=project, env=project_env(), capture_output=True, text=True,
-        timeout=60,
+        timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
@@ -260,7 +264,9 @@ def dry_run(project: Path, *args: str) -> str:
     ("tool", "gpu_args"),
     [("docker", "--gpus all"), ("podman", "--device nvidia.com/gpu=all")],
 )
-def test_the_cuda_variant_selects_the_cuda_lock_and_runs_on_the_gpus(github_project, tool, gpu_args):
+def test_the_cuda_variant_selects_the_cuda_lock_and_runs_on_the_gpus(
+    github_project, tool, gpu_args
+):
     build = dry_run(github_project, "image", "VARIANT=cuda", f"CONTAINER_TOOL={tool}")
     assert f"{tool} build" in build and "--build-arg VARIANT=cuda" in build
     assert "-t keras-project:cuda ." in build
@@ -286,7 +292,7 @@ def test_image_train_mounts_the_data_read_only_and_runs_as_the_host_user(github_
     assert "--data-dir /data --output-dir /artifacts --epochs 2" in out
     missing = subprocess.run(
         ["make", "image-train", "CONTAINER_TOOL=docker", f"DATA={tmp_path / 'nope'}"],
-        cwd=github_project, env=project_env(), capture_output=True, text=True, timeout=60,
+        cwd=github_project, env=project_env(), capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert missing.returncode != 0
     assert f"error: DATA={tmp_path / 'nope'} is not a folder" in missing.stderr

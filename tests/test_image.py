@@ -57,7 +57,7 @@ def run(
     env = project_env() | {"BUILDAH_ISOLATION": "chroot"} | STORAGE_CONF
     result = subprocess.run(
         list(args), cwd=cwd, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT if merge else subprocess.PIPE, text=True, timeout=2400,
+        stderr=subprocess.STDOUT if merge else subprocess.PIPE, text=True, timeout=2400, check=False,
     )  # fmt: skip
     if check:
         output = f"{result.stdout[-4000:]}\n{(result.stderr or '')[-4000:]}"

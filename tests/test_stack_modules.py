@@ -13,7 +13,7 @@ import pytest
 from conftest import COOKIECUTTER_JSON, ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import stack_modules  # noqa: E402
+import stack_modules
 
 STACK_MODULES = COOKIECUTTER_JSON["_stack_modules"]
 
@@ -35,7 +35,9 @@ def test_the_list_holds_the_stack_and_the_cuda_wheels():
         ("nvidia", "the project's stack (installed by nvidia-cublas-cu12, "),
     ],
 )
-def test_a_stack_module_is_refused_with_its_distribution(cookies, tmp_path, capfd, package, message):
+def test_a_stack_module_is_refused_with_its_distribution(
+    cookies, tmp_path, capfd, package, message
+):
     result = cookies.bake(extra_context={"package": package})
     assert result.exit_code != 0 and result.exception is not None
     err = capfd.readouterr().err
@@ -48,7 +50,9 @@ def test_the_tool_folders_name_is_refused(cookies, tmp_path, capfd):
     result = cookies.bake(extra_context={"package": "stackguard"})
     assert result.exit_code != 0 and result.exception is not None
     err = capfd.readouterr().err
-    assert "error: package 'stackguard' would shadow the project's own tool folder stackguard/" in err
+    assert (
+        "error: package 'stackguard' would shadow the project's own tool folder stackguard/" in err
+    )
     bakes = (tmp_path / "cookies").iterdir()
     assert [list(bake_dir.iterdir()) for bake_dir in bakes] == [[]]
 

@@ -141,7 +141,7 @@ def test_the_notebook_runs_on_the_swapped_model(swapped):
     )
     result = subprocess.run(
         [str(swapped / ".venv" / "bin" / "python"), "-c", script, "notebooks/explore.ipynb"],
-        cwd=swapped, env=project_env(), capture_output=True, text=True, timeout=1800,
+        cwd=swapped, env=project_env(), capture_output=True, text=True, timeout=1800, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     assert "sequence: val_acc " in result.stdout and ", val_top2 " in result.stdout
