@@ -112,7 +112,7 @@ class Stack:
     def ask(self, request: dict):
         key = json.dumps(request, sort_keys=True)
         if key not in self._cache:
-            self.startup  # the first line the probe writes  # noqa: B018
+            _ = self.startup  # the probe's first line comes before any answer
             self._process.stdin.write(json.dumps(request) + "\n")
             self._process.stdin.flush()
             reply = self._receive()
