@@ -20,7 +20,7 @@ LOCKS = ("cpu.txt", "cuda.txt", "dev.txt")
 # pytest-xdist (``--dist=loadfile``, pyproject.toml) hands whole files to its workers in
 # collection order. The longest files go first (longest-processing-time-first), so that no
 # worker starts a long file while the others are finishing. Longest first, by pytest
-# --durations of a clean-clone make test on 2 cores (2026-12-04).
+# --durations of a clean-clone make test on 2 cores (2026-12-05).
 LONGEST_FILES = (
     "test_project_slow_tier.py",  # ~7 min: the project's slow tier
     "test_project_fast_tier.py",  # ~5.5 min: the project's fast tier on two Pythons
