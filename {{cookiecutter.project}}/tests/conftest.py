@@ -12,6 +12,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
+from {{ cookiecutter.package }}.artifacts import save_facts
 from {{ cookiecutter.package }}.data.demo import write_demo_dataset
 
 # Class name -> RGB colour (0-255) of every image of that class: one bright channel each,
@@ -88,3 +89,13 @@ def gpu_required() -> None:
     """Skip, with the reason, unless TensorFlow sees a GPU."""
     if not tf.config.list_physical_devices("GPU"):
         pytest.skip("no GPU visible to TensorFlow")
+
+
+def record_run(folder: str | Path, class_names: list[str], image_size: int = 16) -> Path:
+    """Write beside a model what training writes for evaluate, predict and export: the
+    facts (``facts.json``, ``class_names.json``) and a ``config.yaml`` with the image size
+    that ``dataset.load_data``/``load_inputs`` take again; returns ``folder``."""
+    facts = {"image_size": [image_size] * 2, "num_classes": len(class_names)}
+    save_facts(folder, {**facts, "class_names": class_names})
+    (Path(folder) / "config.yaml").write_text(f"image_size: {image_size}\n")
+    return Path(folder)

@@ -39,7 +39,7 @@ def test_the_model_feeds_its_backbone_through_that_preprocessing():
     assert backbone.input is model.get_layer("preprocessing").output or (
         backbone._inbound_nodes[0].input_tensors[0] is model.get_layer("preprocessing").output
     )
-    fed = keras.Model(model.input, model.get_layer("preprocessing").output)(X)
+    fed = keras.Model(model.inputs, model.get_layer("preprocessing").output)(X)
     np.testing.assert_allclose(fed, keras.applications.mobilenet_v3.preprocess_input(255.0 * X))
 
 

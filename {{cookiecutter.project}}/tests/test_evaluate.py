@@ -7,11 +7,8 @@ import keras
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package }}.artifacts import (
-    ArtifactError,
-    load_model_and_classes,
-    save_class_names,
-)
+from conftest import record_run
+from {{ cookiecutter.package }}.artifacts import ArtifactError, load_run, save_class_names
 from {{ cookiecutter.package }}.data.images import list_image_folder
 from {{ cookiecutter.package }}.data.pipeline import make_dataset
 from {{ cookiecutter.package }}.evaluate import classification_report, confusion_matrix, main
@@ -35,7 +32,7 @@ def trained_model(image_folder, tmp_path):
     path = tmp_path / "model" / "model.keras"
     path.parent.mkdir()
     model.save(path)
-    save_class_names(path.parent, class_names)
+    record_run(path.parent, class_names)
     return path
 
 
@@ -88,12 +85,12 @@ def test_class_folder_unknown_to_the_model_is_an_error_naming_it(
     assert not (tmp_path / "o").exists()
 
 
-def test_missing_class_names_names_the_file_and_the_fix(image_folder, tmp_path, capsys):
+def test_missing_facts_name_the_file_and_the_fix(image_folder, tmp_path, capsys):
     path = tmp_path / "model.keras"
     build_model((16, 16), 3).save(path)
     assert main(["--model", str(path), "--data-dir", str(image_folder)]) == 2
     error = capsys.readouterr().err
-    assert str(tmp_path / "class_names.json") in error and "make train" in error
+    assert str(tmp_path / "facts.json") in error and "make train" in error
 
 
 def test_class_names_that_disagree_with_the_model_outputs_are_refused(tmp_path):
@@ -101,7 +98,7 @@ def test_class_names_that_disagree_with_the_model_outputs_are_refused(tmp_path):
     build_model((16, 16), 3).save(path)
     save_class_names(tmp_path, ["cat", "dog"])
     with pytest.raises(ArtifactError, match="2 classes but the model .* has 3 outputs"):
-        load_model_and_classes(path)
+        load_run(path)
     save_class_names(tmp_path, ["cat", "dog", "fox"])
-    model, names = load_model_and_classes(path)
-    assert names == ["cat", "dog", "fox"] and model.output_shape == (None, 3)
+    run = load_run(path)
+    assert run.class_names == ["cat", "dog", "fox"] and run.model.output_shape == (None, 3)

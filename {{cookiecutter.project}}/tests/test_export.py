@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from {{ cookiecutter.package }}.artifacts import save_class_names
+from conftest import record_run
 from {{ cookiecutter.package }}.export import main
 from {{ cookiecutter.package }}.model import build_model
 
@@ -17,7 +17,7 @@ def test_reloaded_serve_endpoint_agrees_and_class_names_travel_with_it(tmp_path,
     model_path.parent.mkdir()
     keras.utils.set_random_seed(0)
     build_model((16, 16), 3).save(model_path)
-    save_class_names(model_path.parent, ["circle", "square", "stripes"])
+    record_run(model_path.parent, ["circle", "square", "stripes"])
     export = tmp_path / "export"
     assert main(["--model", str(model_path), "--output-dir", str(export)]) == 0
     assert "reloaded and checked" in capsys.readouterr().out
@@ -51,7 +51,7 @@ def test_a_logits_model_serves_probabilities(tmp_path, capsys, units):
     model = logits_model((16, 16), units)
     model.save(model_path)
     names = ["a", "b", "c"][: max(units, 2)]
-    save_class_names(model_path.parent, names)
+    record_run(model_path.parent, names)
     assert main(["--model", str(model_path), "--output-dir", str(tmp_path / "export")]) == 0
     assert "the model outputs logits" in capsys.readouterr().out
     batch = np.random.default_rng(1).random((4, 16, 16, 3), np.float32)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from {{ cookiecutter.package }}.artifacts import save_class_names
+from conftest import record_run
 from {{ cookiecutter.package }}.data.images import decode_image
 from {{ cookiecutter.package }}.model import build_model
 from {{ cookiecutter.package }}.predict import main
@@ -22,7 +22,7 @@ def model_path(tmp_path):
     path = tmp_path / "model" / "model.keras"
     path.parent.mkdir()
     build_model((16, 16), len(CLASS_NAMES)).save(path)
-    save_class_names(path.parent, CLASS_NAMES)
+    record_run(path.parent, CLASS_NAMES)
     return path
 
 
@@ -46,9 +46,9 @@ def test_folder_tree_gets_one_row_per_readable_image(model_path, image_folder, t
         main(["--model", str(model_path), "--input", str(photos), "--output-dir", str(output)]) == 0
     )
     rows = read_rows(output / "predictions.csv")
-    assert list(rows[0]) == ["path", "class", "probability"]
+    assert list(rows[0]) == ["id", "class", "probability"]
     expected = {photos / "a.png", photos / "sub" / "b.png", photos / "sub" / "deeper" / "c.PNG"}
-    assert len(rows) == 3 and {row["path"] for row in rows} == {str(path) for path in expected}
+    assert len(rows) == 3 and {row["id"] for row in rows} == {str(path) for path in expected}
     assert all(
         row["class"] in CLASS_NAMES and 0.0 <= float(row["probability"]) <= 1.0 for row in rows
     )

@@ -16,7 +16,7 @@ def test_smoke_test_passes_on_the_installed_lock(capsys):
     assert smoke.main([]) == 0
     out = capsys.readouterr().out
     assert "FAIL" not in out
-    assert "PASS versions:" in out and "PASS loader tf-data:" in out
+    assert "PASS versions:" in out and "PASS data tf-data:" in out
     # The package's own checks (checks.smoke_checks): the model, both loaders, a training
     # through the engine with every callback and the record, an export.
     for line in ("model", "loader sequence", "train", "export"):

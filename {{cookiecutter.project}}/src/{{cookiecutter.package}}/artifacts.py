@@ -3,35 +3,46 @@
 A training run's output folder (``make train``, default ``artifacts/``) holds
 ``model.keras`` (``keras.Model.save``; ``keras.saving.load_model`` reads it, see
 https://keras.io/api/models/model_saving_apis/model_saving_and_loading/) and, beside it,
-``class_names.json``: a JSON list of the class names, where index ``i`` is class index ``i``
-of the model's output (the sorted class sub-folder names of the training data). The
-evaluate, predict and export commands read both through ``load_model_and_classes``, so a
-model never travels without the names of its outputs.
+``facts.json`` (what ``dataset.load_data`` said of the data: the keywords the model was
+built with), ``config.yaml`` (the run's configuration, whose data options ``load_data`` and
+``load_inputs`` take again) and, for classification, ``class_names.json``: a JSON list of
+the class names, where index ``i`` is class index ``i`` of the model's output. The evaluate,
+predict and export commands read them through ``load_run``, so a model never travels
+without the facts of its data.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import keras
 import numpy as np
+import yaml
 
-from .errors import ArtifactError
+from .errors import ArtifactError, OutputError
+from .options import DataOptions
 
 __all__ = [
     "ArtifactError",
+    "Run",
     "class_probabilities",
     "load_class_names",
-    "load_model_and_classes",
-    "model_image_size",
+    "load_facts",
+    "load_run",
     "output_kind",
+    "require_writable",
     "save_class_names",
+    "save_facts",
 ]
 
 MODEL_FILE = "model.keras"
 CLASS_NAMES_FILE = "class_names.json"
+FACTS_FILE = "facts.json"
+CONFIG_FILE = "config.yaml"
 # Final activations whose outputs are probabilities already.
 PROBABILITY_ACTIVATIONS = ("softmax", "sigmoid")
 
@@ -84,24 +95,132 @@ def load_class_names(folder: str | Path) -> list[str]:
     return names
 
 
-def load_model_and_classes(
-    model_path: str | Path, *, compile: bool = False
-) -> tuple[keras.Model, list[str]]:
-    """Load ``model.keras`` (or ``best.keras``, any ``.keras`` file) and its class names.
-
-    The class names come from ``class_names.json`` in the model file's folder. By default
-    the model is loaded for inference only (``compile=False``: no optimizer state, loss or
-    metrics); pass ``compile=True`` to go on training it.
-
-    Returns:
-        ``(model, class_names)``: the model maps float32 ``(batch, height, width, 3)`` in
-        [0, 1] to ``(batch, len(class_names))`` class scores, or ``(batch, 1)`` for two
-        classes (a sigmoid unit); ``output_kind`` says whether they are probabilities or
-        logits, and ``class_probabilities`` turns either into probabilities.
+def require_writable(folder: str | Path) -> Path:
+    """Check, before any work, that this process can create or write ``folder``: it, or
+    its nearest existing parent, is a folder this user may write (``os.access``). Nothing
+    is created here.
 
     Raises:
-        ArtifactError: the model file or ``class_names.json`` is missing or unreadable, or the
-            number of class names differs from the model's output size.
+        OutputError: it cannot be created or written (a bind mount owned by another user, a
+            read-only file system); the message names the folder and the fix.
+    """
+    path = Path(folder)
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        what = "is not a folder" if not existing.is_dir() else "is not writable by this user"
+        raise OutputError(
+            f"cannot write to {path}: {existing} {what}. Run as the folder's owner (make "
+            "image-train runs the image as your user), or make it writable "
+            f"(chown/chmod {existing}), or choose another output folder"
+        )
+    return path
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with NumPy arrays and scalars, tuples and paths made JSON values."""
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, np.ndarray | np.generic):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def save_facts(folder: str | Path, facts: dict) -> Path:
+    """Write ``folder/facts.json`` (``facts`` as JSON values) and, when the facts name
+    ``class_names``, ``class_names.json``; returns the facts file.
+
+    Raises:
+        ArtifactError: a fact is not a JSON value (NumPy arrays are turned into lists).
+    """
+    path = Path(folder) / FACTS_FILE
+    try:
+        text = json.dumps(jsonable(facts), indent=2)
+    except TypeError as error:
+        raise ArtifactError(
+            f"dataset.load_data's facts must be JSON values (numbers, strings, lists, dicts; "
+            f"NumPy arrays are converted): {error}"
+        ) from None
+    path.write_text(text + "\n")
+    if "class_names" in facts:
+        save_class_names(folder, list(facts["class_names"]))
+    return path
+
+
+def load_facts(folder: str | Path) -> dict:
+    """Read ``folder/facts.json`` (``save_facts``); a folder with only ``class_names.json``
+    gives ``{"class_names": [...]}``.
+
+    Raises:
+        ArtifactError: neither file is there, or one is not valid.
+    """
+    path = Path(folder) / FACTS_FILE
+    if not path.is_file():
+        if (Path(folder) / CLASS_NAMES_FILE).is_file():
+            return {"class_names": load_class_names(folder)}
+        raise ArtifactError(
+            f"facts file {path} not found: it is written beside the model by training. "
+            "Train first: make train (or pass --model with a model.keras whose folder has it)."
+        )
+    try:
+        facts = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ArtifactError(f"facts file {path} is not valid JSON ({error}).") from None
+    if not isinstance(facts, dict):
+        raise ArtifactError(f"facts file {path} must hold a JSON object; train again.")
+    if "class_names" in facts:
+        facts["class_names"] = load_class_names(folder)
+    return facts
+
+
+def recorded_config(folder: str | Path) -> dict[str, Any]:
+    """The fields of the run's ``config.yaml`` in ``folder`` (``{}`` without one)."""
+    try:
+        recorded = yaml.safe_load((Path(folder) / CONFIG_FILE).read_text())
+    except (OSError, yaml.YAMLError):
+        return {}
+    return recorded if isinstance(recorded, dict) else {}
+
+
+def run_data_options(recorded: dict[str, Any]) -> dict[str, Any]:
+    """The ``options.DataOptions`` of a recorded configuration; the defaults for those it
+    does not hold."""
+    values = DataOptions().model_dump()
+    values.update({name: recorded[name] for name in DataOptions.model_fields if name in recorded})
+    return values
+
+
+class Run(NamedTuple):
+    """A trained model with what its run recorded: ``facts`` (``facts.json``), ``options``
+    (the data options of its ``config.yaml``), ``label_mode`` (its configuration's, ``auto``
+    without one) and ``kind`` (``output_kind``)."""
+
+    model: keras.Model
+    facts: dict
+    options: dict
+    label_mode: str
+    kind: str
+
+    @property
+    def class_names(self) -> list[str] | None:
+        """The class names of a classifier, ``None`` for other tasks."""
+        return self.facts.get("class_names")
+
+
+def load_run(model_path: str | Path, *, compile: bool = False) -> Run:
+    """Load a ``.keras`` model and its run's facts and data options (``Run``).
+
+    By default the model is loaded for inference only (``compile=False``); with
+    ``compile=True`` its loss and metrics come back too (``model.evaluate``).
+
+    Raises:
+        ArtifactError: the model file or its facts are missing or unreadable, or (a
+            classifier) the number of class names differs from the model's output size.
     """
     path = Path(model_path)
     if not path.is_file():
@@ -110,35 +229,25 @@ def load_model_and_classes(
         raise ArtifactError(
             f"model file {path} is not a .keras file (keras.Model.save writes one)."
         )
-    class_names = load_class_names(path.parent)
+    facts = load_facts(path.parent)
     try:
         model = keras.saving.load_model(path, compile=compile)
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, TypeError) as error:
         raise ArtifactError(
             f"model file {path} cannot be loaded ({error}). Train again: make train."
         ) from error
-    outputs = model.output_shape[-1]
-    if outputs != len(class_names) and not (outputs == 1 and len(class_names) == 2):
-        raise ArtifactError(
-            f"{path.parent / CLASS_NAMES_FILE} names {len(class_names)} classes but the model "
-            f"{path} has {outputs} outputs: they come from different runs. Train first: "
-            "make train."
-        )
-    return model, class_names
-
-
-def model_image_size(model: keras.Model) -> tuple[int, int]:
-    """``(height, width)`` of the model's ``(batch, height, width, 3)`` image input.
-
-    Raises:
-        ArtifactError: the input is not a fixed-size RGB image batch.
-    """
-    shape = tuple(model.input_shape)
-    if len(shape) != 4 or shape[3] != 3 or shape[1] is None or shape[2] is None:
-        raise ArtifactError(
-            f"the model's input shape {shape} is not (batch, height, width, 3) with a fixed size."
-        )
-    return int(shape[1]), int(shape[2])
+    class_names = facts.get("class_names")
+    if class_names is not None:
+        outputs = model.output_shape[-1]
+        if outputs != len(class_names) and not (outputs == 1 and len(class_names) == 2):
+            raise ArtifactError(
+                f"{path.parent / CLASS_NAMES_FILE} names {len(class_names)} classes but the "
+                f"model {path} has {outputs} outputs: they come from different runs. Train "
+                "first: make train."
+            )
+    recorded = recorded_config(path.parent)
+    label_mode = str(recorded.get("label_mode", "auto"))
+    return Run(model, facts, run_data_options(recorded), label_mode, output_kind(model, path))
 
 
 def compiled_loss(model_path: str | Path) -> object:

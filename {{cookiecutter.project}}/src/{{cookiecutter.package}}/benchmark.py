@@ -38,17 +38,32 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.pool import ThreadPool
+from pathlib import Path
 
 import keras
 import numpy as np
+from pydantic import Field
 
-from {{ cookiecutter.package }}.cli import run
-from {{ cookiecutter.package }}.config import BenchConfig
-from {{ cookiecutter.package }}.data.images import list_image_folder
-from {{ cookiecutter.package }}.data.pipeline import make_dataset
-from {{ cookiecutter.package }}.data.pydataset import ImageFolderPyDataset
-from {{ cookiecutter.package }}.errors import ProjectError
-from {{ cookiecutter.package }}.model import build_model
+from .cli import run
+from .config import BatchOptions
+from .data.images import list_image_folder
+from .data.pipeline import make_dataset
+from .data.pydataset import ImageFolderPyDataset
+from .errors import ProjectError
+from .model import build_model
+
+
+class BenchConfig(BatchOptions):
+    """Measure the loaders, fit with each and fit in memory on a folder, in one run: images/s
+    and peak RSS of each."""
+
+    data_dir: Path = Field(Path("data/demo"), description="folder of class sub-folders")
+    image_size: int = Field(32, ge=8, description="height and width of the model input")
+    epochs: int = Field(
+        3, ge=1, description="timed passes (loaders) or epochs (fit), after one untimed"
+    )
+    workers: int = Field(2, ge=1, description="PyDataset worker threads")
+
 
 LOADERS = ("PyDataset", "tf.data", "tf.data cache")
 # (mode, loader) in the order they run and print; "memory" is fit(x, y) on a NumPy array.
@@ -172,7 +187,7 @@ def measure(config: BenchConfig, mode: str, name: str) -> dict:
 CHILD = (
     "import json, sys\n"
     "from {{ cookiecutter.package }}.benchmark import measure\n"
-    "from {{ cookiecutter.package }}.config import BenchConfig\n"
+    "from {{ cookiecutter.package }}.benchmark import BenchConfig\n"
     "config = BenchConfig.model_validate_json(sys.argv[1])\n"
     "print(json.dumps(measure(config, sys.argv[2], sys.argv[3])))\n"
 )

@@ -1,13 +1,20 @@
-"""The package's smoke checks: what ``make smoke`` runs on this package, on your model.
+"""The package's smoke checks: what ``make smoke`` runs on this package, on your data and model.
 
 ``stackguard.smoke`` (beside the package, run by ``make smoke`` and the pre-commit hook)
 imports every module of the package, checks the installed versions against the locks, and
 then calls ``smoke_checks``: the one entry it knows into the package. Each probe runs with
 every warning raised as an error and prints one ``PASS``/``FAIL`` line with the detail it
 returns (or the exception it raised). The probes run the commands' own code on your
-``model.py``: building it, one batch through each loader, a two-epoch training through the
-training engine with all its callbacks and its record, and a SavedModel export. Add probes
-of your own to the list ``smoke_checks`` returns.
+``dataset.py`` and ``model.py``: one batch of ``load_data`` (one per loader, when the data
+options have a ``loader`` choice), that batch through the model built on the data's facts, a
+two-epoch training through the training engine with all its callbacks and its record, and a
+SavedModel export.
+
+The data: ``dataset.smoke_data(folder)`` when your ``dataset.py`` defines it (a tiny data
+set written for the smoke test); otherwise the configured data folder (``TrainConfig``'s
+``data_dir``), trained with at most ``MAX_STEPS`` steps per epoch
+(``keras.config.set_max_steps_per_epoch``). Add probes of your own to the list
+``smoke_checks`` returns.
 """
 
 from __future__ import annotations
@@ -15,20 +22,29 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import typing
 from collections.abc import Callable
 from pathlib import Path
 
+import keras
+
+from . import dataset as user_dataset
+from . import feeds
 from . import model as user_model
 from .config import ExportConfig, TrainConfig
-from .data.demo import write_demo_dataset
-from .data.images import list_image_folder
-from .data.pipeline import make_dataset
-from .data.pydataset import ImageFolderPyDataset
 from .export import export_model
-from .training import targets
-from .training.engine import train
+from .options import DataOptions
+from .training import engine, targets
 
 Probe = Callable[[], str]
+MAX_STEPS = 2
+
+
+def loaders() -> tuple:
+    """The choices of a ``loader`` data option (``(None,)`` without one)."""
+    field = DataOptions.model_fields.get("loader")
+    choices = typing.get_args(field.annotation) if field is not None else ()
+    return choices or (None,)
 
 
 def smoke_checks(folder: Path) -> list[tuple[str, Probe]]:
@@ -37,52 +53,51 @@ def smoke_checks(folder: Path) -> list[tuple[str, Probe]]:
     Args:
         folder: an empty temporary folder the probes may write to (removed afterwards).
     """
-    defaults = TrainConfig()
-    size = defaults.image_size
-    data = write_demo_dataset(folder / "data", images_per_class=2, image_size=size)
-    paths, labels, class_names = list_image_folder(data)
+    hook = getattr(user_dataset, "smoke_data", None)
+    data_dir = hook(folder) if hook is not None else TrainConfig().data_dir
     config = TrainConfig(
-        data_dir=data,
+        data_dir=data_dir,
         output_dir=folder / "run",
         epochs=2,
-        batch_size=3,
+        batch_size=4,
         validation_split=0.5,
         patience=1,
     )
-    built = {}
+    loaded: dict = {}
+
+    def data_probe(loader) -> Probe:
+        def probe() -> str:
+            chosen = config if loader is None else config.model_copy(update={"loader": loader})
+            data = engine.load_data(chosen)
+            loaded.setdefault("data", data)
+            batch = feeds.first_batch(data.train, config.batch_size)
+            loaded.setdefault("batch", batch)
+            facts = ", ".join(data.facts)
+            return f"{feeds.form(data.train)}: {feeds.describe(*batch)}; facts {facts}"
+
+        return probe
 
     def model_probe() -> str:
-        model = targets.build(user_model.build_model, config, len(class_names))
-        built["label_mode"] = targets.label_mode(model, len(class_names), config.label_mode)
-        return (
-            f"{type(model).__name__} {model.input_shape} -> {model.output_shape}, "
-            f"labels {built['label_mode']}"
-        )
-
-    def describe(x, y) -> str:
-        return (
-            f"x {x.dtype} {tuple(x.shape)} in [{float(x.min()):.2f}, {float(x.max()):.2f}], "
-            f"y {y.dtype} {tuple(y.shape)}"
-        )
-
-    def loader_options() -> dict:
-        mode = built.get("label_mode", "int")
-        return {"batch_size": 4, "image_size": (size, size), "label_mode": mode, "num_classes": 3}
-
-    def sequence_probe() -> str:
-        return describe(*ImageFolderPyDataset(paths, labels, **loader_options())[0])
-
-    def tf_data_probe() -> str:
-        x, y = next(iter(make_dataset(paths, labels, **loader_options())))
-        return describe(x.numpy(), y.numpy())
+        data = loaded.get("data") or engine.load_data(config)
+        model = targets.build(user_model.build_model, config, data.facts)
+        x, _ = loaded.get("batch") or feeds.first_batch(data.train, config.batch_size)
+        outputs = model(x, training=False)
+        shapes = [tuple(output.shape) for output in keras.tree.flatten(outputs)]
+        return f"{type(model).__name__}: a batch -> {', '.join(map(str, shapes))}"
 
     def train_probe() -> str:
-        with contextlib.redirect_stdout(io.StringIO()):
-            metrics = train(config)
+        previous = keras.config.max_steps_per_epoch()
+        if hook is None:
+            keras.config.set_max_steps_per_epoch(MAX_STEPS)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                metrics = engine.train(config)
+        finally:
+            keras.config.set_max_steps_per_epoch(previous)
         run = config.output_dir
         history = json.loads((run / "history.json").read_text())
-        expected = {"model.keras", "best.keras", "config.yaml", "run.json", "history.png"}
-        missing = sorted(name for name in expected if not (run / name).is_file())
+        expected = {"model.keras", "best.keras", "config.yaml", "run.json", "facts.json"}
+        missing = sorted(name for name in [*expected, "history.png"] if not (run / name).is_file())
         events = [
             list((run / "logs" / part).glob("events.out.tfevents.*"))
             for part in ("train", "validation")
@@ -95,7 +110,7 @@ def smoke_checks(folder: Path) -> list[tuple[str, Probe]]:
             raise AssertionError("; ".join(problems))
         return (
             f"{metrics['epochs_run']} epochs through the engine; history {', '.join(history)}; "
-            "best.keras, TensorBoard, config.yaml, run.json written, backup removed"
+            "best.keras, TensorBoard, config.yaml, facts.json, run.json written, backup removed"
         )
 
     def export_probe() -> str:
@@ -103,14 +118,9 @@ def smoke_checks(folder: Path) -> list[tuple[str, Probe]]:
             ExportConfig(model=config.output_dir / "model.keras", output_dir=folder / "export")
         )
         return (
-            f"SavedModel serve returns probabilities (model outputs {result['outputs']}), "
+            f"SavedModel serve returns {result['output']}, reloaded and checked, "
             f"max |difference| {result['max_abs_difference']:.1g}"
         )
 
-    return [
-        ("model", model_probe),
-        ("loader sequence", sequence_probe),
-        ("loader tf-data", tf_data_probe),
-        ("train", train_probe),
-        ("export", export_probe),
-    ]
+    probes = [(f"data {loader}" if loader else "data", data_probe(loader)) for loader in loaders()]
+    return [*probes, ("model", model_probe), ("train", train_probe), ("export", export_probe)]

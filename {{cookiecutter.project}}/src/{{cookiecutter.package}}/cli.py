@@ -11,7 +11,8 @@ the class's defaults.
 
 ``run`` is every command's ``main``: parse, run, report; a ``errors.ProjectError`` (a bad
 value, folder, file, model or cluster) becomes one ``error:`` line on stderr and exit status 2,
-as argparse does for a malformed command line.
+as argparse does for a malformed command line, and so does a file or folder that the process
+is not allowed to write (``PermissionError``), with the fix.
 """
 
 from __future__ import annotations
@@ -154,7 +155,9 @@ def parse(config_class: type[C], argv: Sequence[str] | None = None, prog: str | 
         origin = {field: f"in {config_file}" for field in values}
     values.update(flags)
     origin.update({field: "--" + field.replace("_", "-") for field in flags})
-    return build(config_class, values, origin)
+    config = build(config_class, values, origin)
+    config._source_file = config_file
+    return config
 
 
 def run(
@@ -171,6 +174,14 @@ def run(
         result = command(config)
     except ProjectError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except PermissionError as error:
+        print(
+            f"error: not allowed to write {error.filename} ({error.strerror}): run as the "
+            "owner of that folder (make image-train runs the image as your user), or make it "
+            "writable (chown/chmod), or choose another output folder",
+            file=sys.stderr,
+        )
         return 2
     report(config, result)
     return 0

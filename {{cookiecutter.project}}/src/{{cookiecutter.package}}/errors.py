@@ -31,3 +31,7 @@ class ModelError(ProjectError, ValueError):
 
 class ClusterError(ProjectError, ValueError):
     """A ``TF_CONFIG`` that cannot be used, or a peer that cannot be reached."""
+
+
+class OutputError(ProjectError, OSError):
+    """An output folder that this process cannot create or write."""

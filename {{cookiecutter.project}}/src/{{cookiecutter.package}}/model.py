@@ -1,23 +1,27 @@
-"""The model: yours to replace. The example is a small CNN, or a ``keras.applications``
-backbone with a new classifier head.
+"""The model: yours to replace. The example is a ``keras.Sequential`` image classifier: a
+small CNN, or a ``keras.applications`` backbone with a new classifier head.
 
-The contract every command relies on (nothing else needs editing when you replace it):
-``build_model(image_size, num_classes, **options) -> keras.Model``, compiled. The training
-engine calls it with keywords: ``image_size=(height, width)`` in pixels, ``num_classes`` (the
-number of class sub-folders) and the options of ``config.ModelOptions`` (``learning_rate``,
-``backbone``, ``weights``, ``augment``, ...); options your function does not take are left
-out. The model takes float32 RGB images ``(batch, height, width, 3)`` in [0, 1] and returns
-``(batch, num_classes)`` scores, or ``(batch, 1)`` for two classes; any loss (its
-``from_logits`` tells evaluate, predict and export whether the outputs are logits), any
-metrics under any names: the history, ``metrics.json``, ``history.png`` and TensorBoard take
-their names from it.
+The contract every command relies on (nothing else needs editing when you replace it, and
+``dataset.py`` beside it is the same kind of contract): ``build_model(**keywords) ->
+keras.Model``, compiled. The training engine calls it with keywords: the facts that
+``dataset.load_data`` returns (here ``image_size=(height, width)`` in pixels and
+``num_classes``, the number of class sub-folders) and the options of
+``options.ModelOptions`` (``learning_rate``, ``backbone``, ``weights``, ``augment``, ...);
+facts and options your function does not take are left out. The model takes the inputs of
+``load_data`` (here float32 RGB images ``(batch, height, width, 3)`` in [0, 1]) and returns
+what its loss takes; for classification data, ``(batch, num_classes)`` scores, or ``(batch,
+1)`` for two classes, with any loss (its ``from_logits`` tells evaluate, predict and export
+whether the outputs are logits). Any metrics under any names: the history, ``metrics.json``,
+``history.png`` and TensorBoard take their names from it.
 
 A layer named ``backbone`` (a pretrained feature extractor) is what the engine freezes for the
 first phase and partly unfreezes for fine-tuning (``training.phases``), and whose weights it
 saves as ``backbone.weights.h5``. The backbone's own preprocessing and the augmentation are
 layers inside the model, so both loaders and the exported ``serve`` endpoint feed it the same
 [0, 1] images; augmentation layers act only when the model is called with ``training=True``
-(https://keras.io/guides/preprocessing_layers/).
+(https://keras.io/guides/preprocessing_layers/). A frozen backbone's BatchNormalization
+layers run in inference mode, and fine-tuning keeps them frozen (``training.phases``), as
+the transfer-learning guide asks (https://keras.io/guides/transfer_learning/).
 
 ``keras.Sequential`` is imported from ``keras`` itself, as the Keras 3 migration guide
 recommends (https://keras.io/guides/migrating_to_keras_3/), not from ``tensorflow.keras``
@@ -29,7 +33,7 @@ from __future__ import annotations
 
 import keras
 
-from {{ cookiecutter.package }}.backbones import BACKBONES, CNN
+from .backbones import BACKBONES, CNN
 
 
 def augmentation(
@@ -62,14 +66,16 @@ def backbone_preprocessing(backbone: str) -> keras.layers.Rescaling:
     return keras.layers.Rescaling(entry.scale, offset=entry.offset, name="preprocessing")
 
 
-def cnn_features(inputs):
+def cnn_layers() -> list[keras.layers.Layer]:
     """The example CNN: three convolutions and global average pooling."""
-    x = keras.layers.Conv2D(16, 3, padding="same", activation="relu")(inputs)
-    x = keras.layers.MaxPooling2D()(x)
-    x = keras.layers.Conv2D(32, 3, padding="same", activation="relu")(x)
-    x = keras.layers.MaxPooling2D()(x)
-    x = keras.layers.Conv2D(64, 3, padding="same", activation="relu")(x)
-    return keras.layers.GlobalAveragePooling2D()(x)
+    return [
+        keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
+        keras.layers.MaxPooling2D(),
+        keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
+        keras.layers.MaxPooling2D(),
+        keras.layers.Conv2D(64, 3, padding="same", activation="relu"),
+        keras.layers.GlobalAveragePooling2D(),
+    ]
 
 
 def build_model(
@@ -85,7 +91,8 @@ def build_model(
     contrast: float = 0.1,
     **options,
 ) -> keras.Model:
-    """Build and compile the classifier.
+    """Build and compile the classifier, a ``keras.Sequential``: input, augmentation,
+    preprocessing and backbone (or the CNN), dropout, head.
 
     Args:
         image_size: ``(height, width)`` of the float32 RGB input in pixels.
@@ -96,9 +103,7 @@ def build_model(
             average pooling), as the layer ``backbone``, then dropout and the new head.
         weights: the backbone's weights: ``imagenet`` (Keras downloads them into
             ``$KERAS_HOME/models`` on first use), ``none``, or a weights file path (a run's
-            ``backbone.weights.h5``). Pretrained weights run the backbone with
-            ``training=False``, so its BatchNormalization stays in inference mode even
-            when fine-tuning unfreezes it (https://keras.io/guides/transfer_learning/).
+            ``backbone.weights.h5``).
         augment: add ``augmentation(flip, rotation, zoom, contrast)`` after the input.
         flip, rotation, zoom, contrast: the augmentation strengths.
         **options: the configuration's other model options, unused here.
@@ -115,26 +120,24 @@ def build_model(
     """
     if num_classes < 2:
         raise ValueError(f"num_classes must be at least 2, got {num_classes}")
-    inputs = keras.Input(shape=(*image_size, 3))
-    x = augmentation(flip, rotation, zoom, contrast)(inputs) if augment else inputs
+    layers = [keras.Input(shape=(*image_size, 3), name="images")]
+    if augment:
+        layers.append(augmentation(flip, rotation, zoom, contrast))
     if backbone == CNN:
-        x = cnn_features(x)
+        layers += cnn_layers()
     else:
         if backbone not in BACKBONES:
             raise ValueError(f"backbone {backbone!r} is not one of {', '.join(BACKBONES)}")
-        pretrained = weights != "none"
         application = getattr(keras.applications, backbone)(
             include_top=False,
-            weights=weights if pretrained else None,
+            weights=weights if weights != "none" else None,
             input_shape=(*image_size, 3),
             pooling="avg",
         )
         application.name = "backbone"  # what the engine looks for (some take no name=)
-        x = backbone_preprocessing(backbone)(x)
-        x = application(x, training=False) if pretrained else application(x)
-        x = keras.layers.Dropout(0.2)(x)
-    outputs = keras.layers.Dense(num_classes, activation="softmax")(x)
-    model = keras.Model(inputs, outputs, name="image_classifier")
+        layers += [backbone_preprocessing(backbone), application, keras.layers.Dropout(0.2)]
+    layers.append(keras.layers.Dense(num_classes, activation="softmax"))
+    model = keras.Sequential(layers, name="image_classifier")
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
         loss="sparse_categorical_crossentropy",

@@ -1,4 +1,4 @@
-"""Train the model of ``model.py`` on a folder of class sub-folders: ``make train``.
+"""Train the model of ``model.py`` on the data of ``dataset.py``: ``make train``.
 
 Usage::
 
@@ -12,7 +12,7 @@ Every flag is a field of ``config.TrainConfig`` (``--help`` lists them with thei
 ``error:`` line naming it, before training starts. From Python or a notebook::
 
     from {{ cookiecutter.package }}.train import TrainConfig, train
-    metrics = train(TrainConfig(data_dir="data/demo", epochs=3))
+    metrics = train(TrainConfig(epochs=3))
 
 ``train`` is ``training.engine.train``: it resumes an interrupted run, keeps the best
 checkpoint, writes TensorBoard logs and the run's record (see ``training.record``).
@@ -20,6 +20,7 @@ checkpoint, writes TensorBoard logs and the run's record (see ``training.record`
 
 from __future__ import annotations
 
+import itertools
 import sys
 
 from .cli import run
@@ -33,13 +34,11 @@ def report(config: TrainConfig, metrics: dict | None) -> None:
     """Print the last epoch's metrics, or nothing on a multi-worker run's other workers."""
     if metrics is None:
         return
-    names = [name for name in metrics if isinstance(metrics[name], float)]
-    names = [name for name in names if name not in ("seconds", "learning_rate", "validation_split")]
+    # metrics.json starts with the last value of each logged metric, then "epochs".
+    names = itertools.takewhile(lambda name: name != "epochs", metrics)
     values = " ".join(f"{name}={metrics[name]:.4f}" for name in names)
-    print(
-        f"loader={metrics['loader']} epochs={metrics['epochs_run']} {values} "
-        f"seconds={metrics['seconds']} -> {config.output_dir}"
-    )
+    epochs, seconds = metrics["epochs_run"], metrics["seconds"]
+    print(f"epochs={epochs} {values} seconds={seconds} -> {config.output_dir}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,11 +30,26 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PIL import Image
+from pydantic import Field
 
-from {{ cookiecutter.package }}.cli import run
-from {{ cookiecutter.package }}.config import DataCheckConfig
-
+from ..cli import run
+from ..config_base import Config
 from .images import find_images, find_unreadable_images, list_image_folder, orientations
+
+
+class DataCheckConfig(Config):
+    """Check a folder of class sub-folders before training: duplicates, unreadable files,
+    EXIF orientation, sizes, class balance."""
+
+    data_dir: Path = Field(Path("data/demo"), description="folder of class sub-folders")
+    image_size: int = Field(32, ge=1, description="the training size: smaller images are named")
+    max_imbalance: float = Field(
+        3.0, ge=1.0, description="warn when the largest class is more than this times the smallest"
+    )
+    report: Path = Field(
+        Path("artifacts/data-check.json"), description="where the JSON report is written"
+    )
+
 
 SHOWN = 20  # problem files named per group in the readable report (the JSON has them all)
 

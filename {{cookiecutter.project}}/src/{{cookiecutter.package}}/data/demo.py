@@ -25,8 +25,18 @@ import numpy as np
 import tensorflow as tf
 from pydantic import Field
 
-from {{ cookiecutter.package }}.cli import run
-from {{ cookiecutter.package }}.config import DemoDataConfig
+from ..cli import run
+from ..config_base import Config
+
+
+class DemoDataConfig(Config):
+    """Write the offline demo dataset: three classes of drawn shapes."""
+
+    output_dir: Path = Field(Path("data/demo"), description="the dataset folder")
+    images_per_class: int = Field(200, ge=1, description="images in every class")
+    image_size: int = Field(32, ge=8, description="pixels (square)")
+    seed: int = Field(0, description="seed of the drawing")
+
 
 CLASS_NAMES = ("circle", "square", "stripes")
 PHOTO_CLASSES = 10

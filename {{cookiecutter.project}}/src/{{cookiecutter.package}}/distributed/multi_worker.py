@@ -3,7 +3,7 @@
 ``python -m {{ cookiecutter.package }}.train --strategy multi-worker ...`` runs the training
 engine (``training.engine.train``) in every process of a cluster that ``TF_CONFIG`` describes
 (see ``cluster``; ``launch`` starts one on this machine), with ``MultiWorkerRunner`` as its
-runner: the engine lists, checks and splits the data, seeds, builds the user's model,
+runner: the engine loads the data (``dataset.load_data``), seeds, builds the user's model,
 makes the callbacks and writes the record exactly as for one process; this module does only
 what must differ. Each step every worker trains the same model on its share of the global
 batch and the gradients are summed across workers, so all workers hold the same weights.
@@ -18,9 +18,11 @@ steps: ``strategy.run(model.train_step)`` and ``strategy.run(model.test_step)``,
 their gradients; metric values, read with ``model.get_metrics_result()`` after each pass, are
 over the global batch. The callbacks the engine made (``CSVLogger``, ``ModelCheckpoint``,
 ``TensorBoard``, ``EarlyStopping``) run through ``keras.callbacks.CallbackList``, as ``fit``
-runs them. The ``tf.data`` pipeline goes to ``strategy.experimental_distribute_dataset`` with
-the ``DATA`` auto-shard policy (every worker reads the file list and keeps its part of each
-global batch; https://www.tensorflow.org/tutorials/distribute/input#sharding).
+runs them. The data, in whatever form ``load_data`` returned it, becomes a ``tf.data``
+dataset (``feeds.to_tf_data``) and goes to ``strategy.experimental_distribute_dataset`` with
+the ``DATA`` auto-shard policy (every worker reads the data and keeps its part of each
+global batch; https://www.tensorflow.org/tutorials/distribute/input#sharding); its batches
+are global batches of ``batch_size``.
 
 The chief (``task`` worker 0, or the ``chief`` task) writes under ``output_dir``. The other
 workers take part in every save too, as the tutorial asks, but into a private temporary
@@ -44,12 +46,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from {{ cookiecutter.package }}.config import TrainConfig
-from {{ cookiecutter.package }}.data.images import list_image_folder
-from {{ cookiecutter.package }}.data.labels import encode_labels
-from {{ cookiecutter.package }}.data.pipeline import make_dataset
-from {{ cookiecutter.package }}.errors import ClusterError, DataError
-
+from .. import feeds
+from ..config import TrainConfig
+from ..errors import ClusterError, DataError
 from .cluster import ClusterSpec, deadline, read_tf_config, wait_for_peers
 
 # Errors of a collective op whose peer is gone (killed, crashed, unreachable).
@@ -114,7 +113,7 @@ def make_steps(strategy: tf.distribute.Strategy, model: keras.Model):
     def counted(step):
         def replica(batch):
             step(batch)
-            return tf.cast(tf.shape(batch[1])[0], tf.float32)
+            return tf.cast(tf.shape(tf.nest.flatten(batch[1])[0])[0], tf.float32)
 
         return replica
 
@@ -144,13 +143,13 @@ def run_pass(model: keras.Model, step, batches) -> tuple[dict[str, float], int, 
     return results, steps, int(local)
 
 
-def build_compiled_state(model: keras.Model, config: TrainConfig, num_classes: int, mode: str):
+def build_compiled_state(model: keras.Model, sample) -> None:
     """Create the optimizer's and the compiled loss's and metrics' variables now, in the
     strategy's scope and the same order on every worker, rather than inside the first
-    distributed step: one zero batch through ``compute_loss``/``compute_metrics`` (public
-    ``Model`` API), then ``reset_metrics``."""
-    x = np.zeros((2, config.image_size, config.image_size, 3), np.float32)
-    y = encode_labels([0, 1 % num_classes], mode, num_classes)
+    distributed step: ``sample`` (two examples of the training data, ``(inputs, targets)``)
+    through ``compute_loss``/``compute_metrics`` (public ``Model`` API), then
+    ``reset_metrics``."""
+    x, y = sample
     y_pred = model(x, training=False)
     model.compute_loss(x=x, y=y, y_pred=y_pred)
     model.compute_metrics(x, y, y_pred, sample_weight=None)
@@ -176,14 +175,14 @@ class MultiWorkerRunner:
 
     def __init__(self, config: TrainConfig) -> None:
         self.spec = read_tf_config()
-        list_image_folder(config.data_dir)  # a missing folder fails here, before peers wait
+        if not Path(config.data_dir).exists():  # fails here, before the peers wait
+            raise DataError(f"data {config.data_dir} does not exist: check --data-dir (DATA=)")
         self.strategy = create_strategy(self.spec, config.peer_timeout)  # before other TF ops
         self.is_chief = self.spec.is_chief
         self.name = f"multi-worker: {self.spec.task_name} of {self.spec.num_workers}"
         replicas = self.strategy.num_replicas_in_sync
         print(f"{self.name} joined the cluster ({replicas} replicas)", flush=True)
-        self.label_mode = "int"
-        self.num_classes = 0
+        self.sample = None
 
     def agree(self, load: Callable, config: TrainConfig):
         """``load(config)`` on every worker; one collective tells every worker which ones
@@ -229,36 +228,28 @@ class MultiWorkerRunner:
             return 0
         return int(tf.train.load_variable(latest, "epochs_done/.ATTRIBUTES/VARIABLE_VALUE"))
 
-    def datasets(self, config: TrainConfig, examples, label_mode: str):
-        self.label_mode, self.num_classes = label_mode, len(examples.class_names)
+    def datasets(self, config: TrainConfig, train, validation):
+        """Both as ``tf.data`` datasets of global batches, distributed with the ``DATA``
+        auto-shard policy; two training examples are kept to build the compiled state."""
         options = tf.data.Options()
         options.experimental_distribute.auto_shard_policy = (
             tf.data.experimental.AutoShardPolicy.DATA
         )
 
-        def distributed(indices, shuffle):
-            paths, labels = examples.subset(indices)
-            dataset = make_dataset(
-                paths,
-                labels,
-                batch_size=config.batch_size,  # global: split across the workers
-                image_size=(config.image_size, config.image_size),
-                shuffle=shuffle,
-                seed=config.seed,
-                cache=config.cache,
-                label_mode=label_mode,
-                num_classes=self.num_classes,
-            )
+        def distributed(data, shuffle: bool):
+            dataset = feeds.to_tf_data(data, config.batch_size, shuffle=shuffle, seed=config.seed)
             return self.strategy.experimental_distribute_dataset(dataset.with_options(options))
 
-        train = distributed(examples.train_idx, shuffle=True)
-        validation = distributed(examples.val_idx, shuffle=False) if examples.val_idx.size else None
+        first = next(iter(feeds.to_tf_data(train, config.batch_size).take(1)))
+        self.sample = tf.nest.map_structure(lambda value: value[:2], (first[0], first[1]))
+        train = distributed(train, shuffle=True)
+        validation = distributed(validation, shuffle=False) if validation is not None else None
         return train, validation
 
     def fit(self, model, train, validation, callbacks, config: TrainConfig, backup: Path):
         strategy, name = self.strategy, self.name
         with strategy.scope():
-            build_compiled_state(model, config, self.num_classes, self.label_mode)
+            build_compiled_state(model, self.sample)
             epochs_done = tf.Variable(0, dtype=tf.int64, trainable=False, name="epochs_done")
         checkpoint = tf.train.Checkpoint(
             model=model, optimizer=model.optimizer, epochs_done=epochs_done

@@ -1,4 +1,4 @@
-"""The training engine: one implementation of a run's steps, for every strategy.
+"""The training engine: one implementation of a run's steps, for every strategy and task.
 
 ``train(config)`` runs, in order:
 
@@ -6,14 +6,15 @@
    ``MirroredStrategy`` and ``model.fit``; ``distributed.multi_worker.MultiWorkerRunner``: one
    worker of a ``MultiWorkerMirroredStrategy`` cluster and a custom loop), created before any
    other TensorFlow op, as both strategies require;
-2. the examples: the data folder listed, every image decoded once, the seeded stratified
-   split (``Examples``; on every worker, which agree on the outcome);
+2. the data: ``dataset.load_data(data_dir, validation_split=, seed=, batch_size=,
+   **options)``, your file, returning ``(train, validation, facts)`` in any form ``fit``
+   takes (``feeds``); on every worker, which agree on the outcome;
 3. the seeds (Python, NumPy, TensorFlow) and, with ``deterministic``, op determinism;
 4. the run folder and its resume state: an interrupted run's backup is kept and training
    continues after its last completed epoch, or, with ``fresh`` or no backup, it starts over;
-5. the user's model, ``model.build_model(image_size=, num_classes=, **options)``, built and
-   compiled in the strategy's scope (``targets.build``), and the label encoding its loss
-   takes (``targets.label_mode``);
+5. your model, ``model.build_model(**facts, **options)``, built and compiled in the
+   strategy's scope (``targets.build``); for classification data (``class_names`` in the
+   facts) the int class indices are encoded as its loss takes them (``targets.label_mode``);
 6. the phases (``phases.plan``): with a pretrained layer named ``backbone``, the head first
    (backbone frozen), then, with ``fine_tune_epochs``, the top of the backbone unfrozen at
    a lower learning rate; a ``phase`` column in the history says which epoch was which;
@@ -22,7 +23,8 @@
    and, with ``patience``, ``EarlyStopping``;
 8. ``runner.fit``, once per phase: the one step that differs;
 9. ``model.keras``, ``backbone.weights.h5`` (the ``backbone`` layer's weights, for a later
-   ``--weights PATH``) and the record (``record.write_run_record``), on the chief only.
+   ``--weights PATH``) and the record (``record.write_run_record``: the facts, and the data's
+   fingerprint), on the chief only.
 
 An interrupted run loses at most the epoch it was in, in either phase: the backup is kept
 between the phases, and a resumed run skips the phases its history shows completed.
@@ -31,70 +33,67 @@ between the phases, and a resumed run skips the phases its history shows complet
 from __future__ import annotations
 
 import shutil
-import sys
 import time
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import keras
-import numpy as np
 import tensorflow as tf
 
-from {{ cookiecutter.package }} import model as user_model
-from {{ cookiecutter.package }}.config import TrainConfig
-from {{ cookiecutter.package }}.data.check import duplicate_groups
-from {{ cookiecutter.package }}.data.images import list_image_folder, require_readable
-from {{ cookiecutter.package }}.data.split import split_indices
-
+from .. import dataset as user_dataset
+from .. import feeds
+from .. import model as user_model
+from ..artifacts import require_writable
+from ..config import TrainConfig
+from ..errors import DataError
 from . import phases, targets
-from .record import HISTORY_CSV, read_csv_history, write_run_record
+from .record import (
+    HISTORY_CSV,
+    data_fingerprint,
+    read_csv_history,
+    warn_if_data_changed,
+    write_run_record,
+)
 
 BACKBONE_WEIGHTS = "backbone.weights.h5"
 
 
-class Examples(NamedTuple):
-    """The image folder's examples and their split (``data.split.split_indices``)."""
+class Data(NamedTuple):
+    """What ``dataset.load_data`` returned: ``train`` and ``validation`` (``None`` without a
+    validation split) in any form ``fit`` takes (``feeds.form``), and the ``facts``."""
 
-    paths: list[str]
-    labels: list[int]
-    class_names: list[str]
-    train_idx: np.ndarray
-    val_idx: np.ndarray
-
-    def subset(self, indices: np.ndarray) -> tuple[list[str], list[int]]:
-        """``(paths, labels)`` of ``indices``."""
-        return [self.paths[i] for i in indices], [self.labels[i] for i in indices]
+    train: Any
+    validation: Any
+    facts: dict
 
 
-def load_examples(config: TrainConfig) -> Examples:
-    """List ``config.data_dir``, decode every image once, and split it.
-
-    Exact duplicates (identical bytes, ``data.check.duplicate_groups``) that fall on both
-    sides of the split are named in a ``warning:`` line on stderr: they inflate the
-    validation scores (``make data-check`` lists every duplicate).
+def load_data(config: TrainConfig) -> Data:
+    """``dataset.load_data`` on ``config``: its data directory, split, seed, batch size and
+    the ``options.DataOptions`` that the function takes.
 
     Raises:
-        errors.DataError: the folder or an image in it cannot be used.
+        errors.DataError: the data cannot be used (raised by ``load_data``), or it returned
+            something other than ``(train, validation, facts)`` in forms ``fit`` takes.
     """
-    paths, labels, class_names = list_image_folder(config.data_dir)
-    require_readable(paths)
-    train_idx, val_idx = split_indices(labels, config.validation_split, config.seed)
-    held_out = set(val_idx.tolist())
-    leaks = [
-        [paths[i] for i in group]
-        for group in duplicate_groups(paths)
-        if held_out.intersection(group) and not held_out.issuperset(group)
-    ]
-    if leaks:
-        shown = "; ".join(" = ".join(group) for group in leaks[:5])
-        more = f" (and {len(leaks) - 5} more)" if len(leaks) > 5 else ""
-        print(
-            f"warning: {len(leaks)} group(s) of identical images are on both sides of the "
-            f"train/validation split, which inflates the validation scores: {shown}{more}. "
-            "Keep one of each (make data-check lists them all).",
-            file=sys.stderr,
+    returned = user_dataset.load_data(
+        config.data_dir,
+        validation_split=config.validation_split,
+        seed=config.seed,
+        batch_size=config.batch_size,
+        **targets.accepted(user_dataset.load_data, config.data_options()),
+    )
+    if not isinstance(returned, tuple) or len(returned) != 3:
+        raise DataError(
+            "dataset.load_data must return (train, validation, facts); it returned "
+            f"{type(returned).__name__}"
         )
-    return Examples(paths, labels, class_names, train_idx, val_idx)
+    train, validation, facts = returned
+    feeds.form(train)
+    if validation is not None:
+        feeds.form(validation)
+    if not isinstance(facts, dict):
+        raise DataError(f"dataset.load_data's facts must be a dict, not {type(facts).__name__}")
+    return Data(train, validation, facts)
 
 
 class Runner(Protocol):
@@ -103,7 +102,7 @@ class Runner(Protocol):
     strategy: tf.distribute.Strategy
     is_chief: bool
 
-    def agree(self, load, config: TrainConfig) -> Examples:
+    def agree(self, load, config: TrainConfig) -> Data:
         """``load(config)`` here, agreed on by every process of the run."""
 
     def run_folder(self, output: Path):
@@ -112,8 +111,8 @@ class Runner(Protocol):
     def completed_epochs(self, backup: Path) -> int:
         """Epochs an interrupted run completed, from its backup in ``backup`` (0: none)."""
 
-    def datasets(self, config: TrainConfig, examples: Examples, label_mode: str):
-        """``(train, validation or None)`` loaders of the split."""
+    def datasets(self, config: TrainConfig, train, validation):
+        """``(train, validation or None)`` as this strategy feeds them to the model."""
 
     def fit(self, model, train, validation, callbacks, config: TrainConfig, backup: Path, **phase):
         """Train ``model`` to ``config.epochs``, resuming from ``backup``; every epoch ends
@@ -187,40 +186,58 @@ def fit_phases(runner, model, plan, data, callbacks, config: TrainConfig, backup
         )  # fmt: skip
 
 
+def encode_classes(model: keras.Model, data: Data, config: TrainConfig) -> tuple[Any, Any]:
+    """``(train, validation)`` with their int class indices encoded as ``model``'s loss takes
+    them (``targets.label_mode``), when the facts name ``class_names``; as they are otherwise."""
+    if "class_names" not in data.facts:
+        return data.train, data.validation
+    num_classes = len(data.facts["class_names"])
+    mode = targets.label_mode(model, num_classes, config.label_mode)
+    if mode == "int":
+        return data.train, data.validation
+    encode = targets.encoder(mode, num_classes)
+    return feeds.map_targets(data.train, encode), feeds.map_targets(data.validation, encode)
+
+
 def train(config: TrainConfig) -> dict | None:
     """Run one training as ``config`` says, resuming an interrupted one.
 
     Writes to ``config.output_dir``: ``model.keras`` (last epoch), ``best.keras`` (lowest
     ``val_loss``, else ``loss``), TensorBoard logs, and the record (``record``): ``history.csv``
     and ``history.json``/``history.png`` (every epoch, those of an interrupted run too),
-    ``metrics.json``, ``config.yaml``, ``run.json``, ``class_names.json``. ``backup/`` holds
-    the per-epoch backup while training runs; a run that completes removes it.
+    ``metrics.json``, ``config.yaml``, ``facts.json``, ``run.json`` (with the data's
+    fingerprint) and, for classification, ``class_names.json``. ``backup/`` holds the
+    per-epoch backup while training runs; a run that completes removes it.
 
     Returns:
         ``metrics.json``'s object; ``None`` on a multi-worker run's other workers.
 
     Raises:
-        errors.DataError: the data folder or an image in it cannot be used.
+        errors.DataError: the data cannot be used.
         errors.ModelError: ``model.build_model`` cannot be called or returns an unusable model.
+        errors.ArtifactError: the output folder cannot be written.
         errors.ClusterError: (multi-worker) bad ``TF_CONFIG``, unreachable or lost peers.
     """
     runner = make_runner(config)
-    examples = runner.agree(load_examples, config)
+    if runner.is_chief:
+        require_writable(config.output_dir)  # before any work that could be lost
+    data = runner.agree(load_data, config)
     keras.utils.set_random_seed(config.seed)  # Python, NumPy and TensorFlow
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()  # before the model is compiled
     with runner.run_folder(config.output_dir) as folder:
+        fingerprint = data_fingerprint(user_dataset, config.data_dir) if runner.is_chief else None
+        if runner.is_chief:
+            warn_if_data_changed(config, fingerprint)
         backup = folder / "backup"
         resumed_from = 0 if config.fresh else runner.completed_epochs(backup)
         if resumed_from == 0:
             shutil.rmtree(backup, ignore_errors=True)
             (folder / HISTORY_CSV).unlink(missing_ok=True)
-        num_classes = len(examples.class_names)
         with runner.strategy.scope():
-            model = targets.build(user_model.build_model, config, num_classes)
-        label_mode = targets.label_mode(model, num_classes, config.label_mode)
-        train_data, val_data = runner.datasets(config, examples, label_mode)
-        monitor = "val_loss" if examples.val_idx.size else "loss"
+            model = targets.build(user_model.build_model, config, data.facts)
+        train_data, val_data = runner.datasets(config, *encode_classes(model, data, config))
+        monitor = "val_loss" if data.validation is not None else "loss"
         callbacks = standard_callbacks(folder, config, monitor, fresh_start=resumed_from == 0)
         plan = phases.plan(model, config)
         start = time.perf_counter()
@@ -240,10 +257,15 @@ def train(config: TrainConfig) -> dict | None:
             config,
             resumed_from=resumed_from,
             seconds=seconds,
-            train_examples=len(examples.train_idx),
-            validation_examples=len(examples.val_idx),
+            data={
+                "train_examples": feeds.count_examples(data.train),
+                "validation_examples": feeds.count_examples(data.validation),
+                "train_batches": feeds.count_batches(data.train, config.batch_size),
+                "validation_batches": feeds.count_batches(data.validation, config.batch_size),
+            },
             replicas=runner.strategy.num_replicas_in_sync,
-            class_names=examples.class_names,
+            facts=data.facts,
+            fingerprint=fingerprint,
         )
         shutil.rmtree(backup, ignore_errors=True)  # a completed run leaves no backup
         return metrics

@@ -1,7 +1,7 @@
 """Training in one process: the default strategy or ``MirroredStrategy``, with ``model.fit``.
 
 ``LocalRunner`` is the engine's runner (``engine.Runner``) for ``strategy`` ``default`` and
-``mirrored``: Keras's ``fit`` over either loader, resuming through
+``mirrored``: Keras's ``fit`` over the data in any form it takes (``feeds``), resuming through
 ``keras.callbacks.BackupAndRestore`` (https://keras.io/api/callbacks/backup_and_restore/).
 """
 
@@ -15,9 +15,8 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from {{ cookiecutter.package }}.config import TrainConfig
-from {{ cookiecutter.package }}.data.pipeline import make_dataset
-from {{ cookiecutter.package }}.data.pydataset import ImageFolderPyDataset
+from .. import feeds
+from ..config import TrainConfig
 
 
 def split_cpu(devices: int) -> None:
@@ -42,35 +41,6 @@ def distribution(strategy: str) -> tf.distribute.Strategy:
     gpus = tf.config.list_logical_devices("GPU")
     devices = [d.name for d in (gpus or tf.config.list_logical_devices("CPU"))]
     return tf.distribute.MirroredStrategy(devices=devices)
-
-
-def make_loaders(config: TrainConfig, examples, label_mode: str):
-    """Training and validation loaders of ``config.loader`` over the split: the PyDataset
-    (``workers`` threads) or the ``tf.data`` pipeline (``cache``)."""
-    common = {
-        "batch_size": config.batch_size,
-        "image_size": (config.image_size, config.image_size),
-        "label_mode": label_mode,
-        "num_classes": len(examples.class_names),
-    }
-    train_paths, train_labels = examples.subset(examples.train_idx)
-    val_paths, val_labels = examples.subset(examples.val_idx)
-    if config.loader == "sequence":
-        workers = {"workers": config.workers, "use_multiprocessing": False}
-        train = ImageFolderPyDataset(
-            train_paths, train_labels, shuffle=True, seed=config.seed, **common, **workers
-        )
-        val = (
-            ImageFolderPyDataset(val_paths, val_labels, **common, **workers) if val_paths else None
-        )
-    else:
-        train = make_dataset(
-            train_paths, train_labels, shuffle=True, seed=config.seed, cache=config.cache, **common
-        )
-        val = (
-            make_dataset(val_paths, val_labels, cache=config.cache, **common) if val_paths else None
-        )
-    return train, val
 
 
 class LocalRunner:
@@ -98,8 +68,9 @@ class LocalRunner:
         except (OSError, ValueError, KeyError):
             return 0
 
-    def datasets(self, config: TrainConfig, examples, label_mode: str):
-        return make_loaders(config, examples, label_mode)
+    def datasets(self, config: TrainConfig, train, validation):
+        """As ``load_data`` returned them: ``fit`` takes every form."""
+        return train, validation
 
     def fit(
         self,
@@ -125,13 +96,19 @@ class LocalRunner:
             backup, double_checkpoint=True, delete_checkpoint=not keep_backup
         )
         backed_up = [*callbacks[: logger + 1], restore, *callbacks[logger + 1 :]]
-        # Both loaders shuffle themselves each epoch; fit's own shuffle must stay off.
+        # A PyDataset or a tf.data pipeline shuffles itself each epoch, and fit's shuffle
+        # must stay off for them; arrays are shuffled by fit (seeded by set_random_seed).
+        arrays = feeds.form(train) == "arrays"
+        if arrays:
+            inputs = {"x": train[0], "y": train[1], "batch_size": config.batch_size}
+        else:
+            inputs = {"x": train}
         model.fit(
-            train,
-            validation_data=validation,
+            **inputs,
+            validation_data=tuple(validation) if isinstance(validation, list) else validation,
             epochs=config.epochs if epochs is None else epochs,
             initial_epoch=initial_epoch,
-            shuffle=False,
+            shuffle=arrays,
             callbacks=backed_up,
             verbose=1,
         )

@@ -12,8 +12,12 @@ every strategy (``engine.train`` writes them through ``write_run_record``).
   OUTPUT=new`` trains the same run again (bit-identical weights with ``deterministic``);
 - ``run.json``: where the run ran (``run_environment``): the sha256 of each installed lock
   file, the git commit and whether the tree was dirty, TensorFlow's and Keras's versions,
-  the devices and the command line;
-- ``class_names.json`` (``artifacts.save_class_names``).
+  the devices and the command line; and, under ``data``, the data it read: ``data_dir`` and
+  its fingerprint (``data_fingerprint``). A rerun from a run's ``config.yaml`` whose data
+  has another fingerprint says so in one ``warning:`` line (``warn_if_data_changed``);
+- ``facts.json`` (``artifacts.save_facts``): what ``dataset.load_data`` said of the data,
+  the keywords ``model.build_model`` was given; for classification also
+  ``class_names.json`` (``artifacts.save_class_names``).
 """
 
 from __future__ import annotations
@@ -24,14 +28,16 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import keras
 import tensorflow as tf
 
-from {{ cookiecutter.package }}.artifacts import save_class_names
-from {{ cookiecutter.package }}.cli import write_config_file
-from {{ cookiecutter.package }}.config import TrainConfig
-
+from ..artifacts import save_facts
+from ..cli import write_config_file
+from ..config import TrainConfig
+from ..fingerprint import folder_fingerprint
 from .plots import plot_history
 
 HISTORY_CSV = "history.csv"
@@ -81,41 +87,96 @@ def training_metrics(
     *,
     resumed_from: int,
     seconds: float,
-    train_examples: int,
-    validation_examples: int,
+    data: Mapping[str, int | None],
     replicas: int,
-    class_names: list[str],
+    facts: Mapping[str, Any],
 ) -> dict:
     """The ``metrics.json`` object: the last epoch's value of every name in ``per_epoch``
-    (the model's compiled loss and metrics, ``val_`` ones included), then the run's summary;
-    ``seconds`` is the wall-clock time of the training loop."""
+    (the model's compiled loss and metrics, ``val_`` ones included), then the run's summary:
+    the epochs, ``seconds`` (wall-clock time of the training loop), the ``data`` counts
+    (``train_examples``, ``validation_examples``: ``None`` when the loader cannot tell them
+    without reading the data; ``train_batches``, ``validation_batches``), the data and model
+    options, and, for classification, ``class_names``."""
     last = {name: values[-1] for name, values in per_epoch.items() if values and name != PHASE}
     phases = epochs_per_phase(per_epoch)
+    options = config.to_file_dict()
     return {
         **last,
-        "loader": config.loader,
         "epochs": config.epochs,
         "epochs_run": len(next(iter(per_epoch.values()), [])),
         **({"epochs_per_phase": phases} if phases else {}),
-        "backbone": config.backbone,
-        "weights": config.weights if config.backbone != "none" else None,
         "fine_tune_epochs": config.fine_tune_epochs,
         "resumed_from_epoch": resumed_from,
         "seconds": round(seconds, 3),
-        "train_examples": int(train_examples),
-        "validation_examples": int(validation_examples),
+        **data,
         "batch_size": config.batch_size,
-        "image_size": config.image_size,
-        "learning_rate": config.learning_rate,
+        **{name: options[name] for name in config.data_options()},
+        **{name: options[name] for name in config.model_options()},
         "seed": config.seed,
         "validation_split": config.validation_split,
         "deterministic": config.deterministic,
         "strategy": config.strategy,
         "replicas": replicas,
-        "class_names": class_names,
+        **({"class_names": list(facts["class_names"])} if "class_names" in facts else {}),
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
     }
+
+
+def data_fingerprint(dataset: ModuleType, data_dir: Path) -> dict | None:
+    """The fingerprint of ``data_dir`` for ``run.json``: ``dataset.fingerprint(data_dir)``
+    when your ``dataset.py`` defines it (any JSON value; a string is stored as
+    ``{"fingerprint": value}``), else ``fingerprint.folder_fingerprint`` (``{"sha256",
+    "files", "bytes"}``); ``None`` when ``data_dir`` does not exist (data that ``load_data``
+    found elsewhere)."""
+    hook = getattr(dataset, "fingerprint", None)
+    if hook is not None:
+        value = hook(data_dir)
+        return value if isinstance(value, dict) else {"fingerprint": value}
+    try:
+        return folder_fingerprint(data_dir)
+    except FileNotFoundError:
+        return None
+
+
+def recorded_data(config_file: Path | None) -> dict | None:
+    """``run.json``'s ``data`` entry of the run whose ``config.yaml`` is ``config_file``,
+    or ``None`` (no such file beside it, or no entry)."""
+    if config_file is None:
+        return None
+    try:
+        recorded = json.loads((config_file.parent / "run.json").read_text())
+    except (OSError, ValueError):
+        return None
+    entry = recorded.get("data") if isinstance(recorded, dict) else None
+    return entry if isinstance(entry, dict) else None
+
+
+def warn_if_data_changed(config: TrainConfig, fingerprint: dict | None) -> bool:
+    """Print one ``warning:`` line when ``config`` was read from a run's ``config.yaml``
+    whose ``run.json`` records another fingerprint of the data (the data changed since that
+    run, so the rerun cannot reproduce it). Training goes on. Returns whether it warned."""
+    recorded = recorded_data(config.source_file)
+    if recorded is None or fingerprint is None:
+        return False
+    then = {key: value for key, value in recorded.items() if key != "data_dir"}
+    if then == fingerprint:
+        return False
+    print(
+        f"warning: the data in {config.data_dir} differs from the run of {config.source_file}: "
+        f"fingerprint {short(then)} then, {short(fingerprint)} now; the rerun trains on "
+        "today's data and cannot reproduce that run",
+        file=sys.stderr,
+        flush=True,
+    )
+    return True
+
+
+def short(fingerprint: dict) -> str:
+    """``sha256:0123abcd... (n files)`` of a fingerprint, for one line."""
+    value = fingerprint.get("sha256", fingerprint.get("fingerprint"))
+    text = f"sha256:{value}" if "sha256" in fingerprint else str(value)
+    return text + (f" ({fingerprint['files']} files)" if "files" in fingerprint else "")
 
 
 def installed_locks(prefix: Path | None = None) -> dict[str, str] | None:
@@ -147,9 +208,9 @@ def git_state(folder: Path = PACKAGE_DIR) -> dict[str, object] | None:
     return {"commit": commit, "dirty": bool(status.strip())}
 
 
-def run_environment() -> dict:
+def run_environment(config: TrainConfig, fingerprint: dict | None) -> dict:
     """What ``run.json`` holds: the installed locks' sha256, the git state, the versions,
-    the devices TensorFlow sees, and the command line (``sys.orig_argv``)."""
+    the devices TensorFlow sees, the command line (``sys.orig_argv``) and the data read."""
     return {
         "command": list(sys.orig_argv),
         "git": git_state(),
@@ -158,6 +219,7 @@ def run_environment() -> dict:
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "devices": [device.name for device in tf.config.list_logical_devices()],
+        "data": {"data_dir": str(config.data_dir), **(fingerprint or {})},
     }
 
 
@@ -167,17 +229,17 @@ def write_run_record(
     *,
     resumed_from: int,
     seconds: float,
-    train_examples: int,
-    validation_examples: int,
+    data: Mapping[str, int | None],
     replicas: int,
-    class_names: list[str],
+    facts: Mapping[str, Any],
+    fingerprint: dict | None,
 ) -> dict:
     """Write a finished run's record (see the module docstring) and return ``metrics.json``.
 
-    ``history.json``/``history.png`` come from ``output/history.csv``; the keyword arguments
-    are ``training_metrics``'s.
+    ``history.json``/``history.png`` come from ``output/history.csv``; ``data``, ``replicas``
+    and ``facts`` are ``training_metrics``'s, ``fingerprint`` is ``data_fingerprint``'s.
     """
-    save_class_names(output, class_names)
+    save_facts(output, facts)
     per_epoch = read_csv_history(output / HISTORY_CSV)
     write_history(output, per_epoch)
     metrics = training_metrics(
@@ -185,12 +247,13 @@ def write_run_record(
         per_epoch,
         resumed_from=resumed_from,
         seconds=seconds,
-        train_examples=train_examples,
-        validation_examples=validation_examples,
+        data=data,
         replicas=replicas,
-        class_names=class_names,
+        facts=facts,
     )
     (output / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     write_config_file(config, output / "config.yaml")
-    (output / "run.json").write_text(json.dumps(run_environment(), indent=2) + "\n")
+    (output / "run.json").write_text(
+        json.dumps(run_environment(config, fingerprint), indent=2) + "\n"
+    )
     return metrics

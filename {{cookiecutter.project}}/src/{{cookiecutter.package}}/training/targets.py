@@ -1,10 +1,11 @@
-"""The user's model, as the engine meets it: building it from ``model.build_model`` and
-reading what its compiled loss takes.
+"""The user's model, as the engine meets it: building it from ``model.build_model`` with the
+data's facts, and, for a classification task, reading what its compiled loss takes.
 
-``build`` calls ``build_model(image_size=(h, w), num_classes=n, **options)`` with the
-options of ``config.ModelOptions`` that the function accepts (all of them when it takes
-``**options``), and checks that it returned a compiled ``keras.Model`` with a loss.
-``label_mode`` decides how the loaders encode the labels for that loss.
+``build`` calls ``build_model(**facts, **options)`` with the facts of ``dataset.load_data``
+and the options of ``options.ModelOptions`` that the function accepts (all of them when it
+takes ``**options``), and checks that it returned a compiled ``keras.Model`` with a loss.
+For classification data (the facts name ``class_names``), ``label_mode`` decides how the
+int class indices of the data are encoded for that loss and ``encoder`` encodes them.
 """
 
 from __future__ import annotations
@@ -12,46 +13,54 @@ from __future__ import annotations
 import inspect
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
 
-from {{ cookiecutter.package }}.config import TrainConfig
-from {{ cookiecutter.package }}.data.labels import encode_labels
-from {{ cookiecutter.package }}.errors import ModelError
+from ..config import TrainConfig
+from ..data.labels import encode_labels
+from ..errors import ModelError
 
 
-def build(build_model: Callable[..., keras.Model], config: TrainConfig, num_classes: int):
-    """The user's compiled model for ``config`` and ``num_classes`` classes.
+def accepted(function: Callable, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries of ``values`` that ``function`` takes as keywords (all with ``**``)."""
+    parameters = inspect.signature(function).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return dict(values)
+    return {name: value for name, value in values.items() if name in parameters}
 
-    Call it inside the strategy's scope. Options the function does not take are left out,
-    unless the configuration sets them explicitly (then it is an error: the user asked for
-    something the model ignores).
+
+def build(build_model: Callable[..., keras.Model], config: TrainConfig, facts: Mapping[str, Any]):
+    """The user's compiled model for ``config`` and the data's ``facts``.
+
+    Call it inside the strategy's scope. Facts and options the function does not take are
+    left out, unless the configuration sets an option explicitly (then it is an error: the
+    user asked for something the model ignores).
 
     Raises:
         ModelError: the function rejects the call, returns no ``keras.Model``, or a model
-            that is not compiled with a loss; the message names the fix.
+            that is not compiled with a loss, or (classification) whose output does not
+            match the classes; the message names the fix.
     """
-    parameters = inspect.signature(build_model).parameters
-    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
     options = config.model_options()
-    ignored = [name for name in options if not takes_any and name not in parameters]
-    asked = [name for name in ignored if name in config.model_fields_set]
+    kwargs = accepted(build_model, options)
+    asked = [name for name in options if name not in kwargs and name in config.model_fields_set]
     if asked:
         raise ModelError(
             f"model.build_model does not take {', '.join(asked)}, which the configuration "
             "sets: add the parameter(s), or **options, to build_model"
         )
-    kwargs = {name: value for name, value in options.items() if name not in ignored}
-    size = (config.image_size, config.image_size)
+    given = {**accepted(build_model, facts), **kwargs}
     try:
-        model = build_model(image_size=size, num_classes=num_classes, **kwargs)
+        model = build_model(**given)
     except TypeError as error:
         raise ModelError(
-            f"model.build_model(image_size=..., num_classes=..., **options) failed: {error}. "
-            "It must take image_size and num_classes as keywords"
+            f"model.build_model({', '.join(f'{name}=...' for name in given)}) failed: {error}. "
+            f"It is called with the data's facts ({', '.join(facts) or 'none'}) and the "
+            "options of options.ModelOptions, as keywords"
         ) from error
     except Exception as error:
         failed = download_failure(error)
@@ -65,19 +74,31 @@ def build(build_model: Callable[..., keras.Model], config: TrainConfig, num_clas
             "model.build_model must return a compiled model: call model.compile(optimizer=..., "
             "loss=..., metrics=[...]) before returning it"
         )
+    if "class_names" in facts:
+        check_classifier(model, len(facts["class_names"]))
+    return model
+
+
+def check_classifier(model: keras.Model, num_classes: int) -> None:
+    """A classifier's output: one ``(batch, num_classes)`` output, or ``(batch, 1)`` for
+    two classes.
+
+    Raises:
+        ModelError: another output shape.
+    """
     outputs = model.output_shape
     if not isinstance(outputs, tuple) or len(outputs) != 2:
         raise ModelError(
-            f"the model's output shape is {outputs}; the engine trains one output of shape "
-            "(batch, num_classes), or (batch, 1) for two classes"
+            f"the model's output shape is {outputs}; the data names classes (class_names), so "
+            "the model must have one output of shape (batch, num_classes), or (batch, 1) for "
+            "two classes"
         )
     units = outputs[-1]
     if units != num_classes and not (units == 1 and num_classes == 2):
         raise ModelError(
-            f"the model outputs {units} values per image but the data has {num_classes} "
+            f"the model outputs {units} values per example but the data has {num_classes} "
             "classes: build the output layer with num_classes units"
         )
-    return model
 
 
 def keras_cache() -> Path:
@@ -159,3 +180,19 @@ def label_mode(model: keras.Model, num_classes: int, requested: str = "auto") ->
             f"has {num_classes}: give the model num_classes outputs"
         )
     return mode
+
+
+def encoder(mode: str, num_classes: int) -> Callable:
+    """A ``keras.ops`` function encoding a batch of int class indices for ``mode``: ``int``
+    int32 ``(batch,)``, ``categorical`` float32 one-hot ``(batch, num_classes)``, ``binary``
+    float32 ``(batch, 1)``; as ``data.labels.encode_labels`` does for a list."""
+
+    def encode(targets):
+        indices = keras.ops.reshape(keras.ops.cast(targets, "int32"), (-1,))
+        if mode == "categorical":
+            return keras.ops.one_hot(indices, num_classes, dtype="float32")
+        if mode == "binary":
+            return keras.ops.reshape(keras.ops.cast(indices, "float32"), (-1, 1))
+        return indices
+
+    return encode
