@@ -15,6 +15,23 @@ LICENSE = json.loads(r'{{ cookiecutter.license | tojson }}')
 CI = json.loads(r'{{ cookiecutter.ci | tojson }}')
 PYTHON = json.loads(r'{{ cookiecutter.python_version | tojson }}')
 GIT_INIT = json.loads(r'{{ cookiecutter.git_init | tojson }}')
+EXAMPLE = json.loads(r'{{ cookiecutter.example | tojson }}')
+PACKAGE = json.loads(r'{{ cookiecutter.package | tojson }}')
+
+# The table example's files lie under examples/table/ at the paths they take in the project,
+# over the image example's; these are the image example's files it has no use for.
+EXAMPLES = "examples"
+IMAGE_ONLY = [
+    *[f"src/{PACKAGE}/{name}.py" for name in ("backbones", "benchmark")],
+    *[f"src/{PACKAGE}/data/{name}.py" for name in ("images", "pydataset", "pipeline")],
+    *[
+        f"tests/test_{name}.py"
+        for name in (
+            "backbones", "config", "data", "data_check", "engine", "evaluate", "export",
+            "images", "model", "multi_worker", "pipeline", "predict", "train", "workflow",
+        )
+    ],
+]
 
 # (source, destination): the chosen option's file moves into place.
 KEEP = [
@@ -29,6 +46,7 @@ DROP = {
         "gitlab": [".github"],
         "none": [".github", ".gitlab-ci.yml"],
     }[CI],
+    "example": {"images": [EXAMPLES], "table": [*IMAGE_ONLY, EXAMPLES]}[EXAMPLE],
 }
 
 
@@ -57,17 +75,21 @@ def main() -> None:
         )
     for source, destination in KEEP:
         Path(source).replace(destination)
-    for path in [*DROP["always"], *DROP["ci"]]:
+    if EXAMPLE != "images":
+        chosen = Path(EXAMPLES) / EXAMPLE
+        for source in sorted(p for p in chosen.rglob("*") if p.is_file()):
+            source.replace(source.relative_to(chosen))
+    for path in [*DROP["always"], *DROP["ci"], *DROP["example"]]:
         remove(Path(path))
     if GIT_INIT:
         git_init()
     print(
-        f"\nBaked {PROJECT} (Python {PYTHON}, CI: {CI}). Next steps:\n"
+        f"\nBaked {PROJECT} (Python {PYTHON}, CI: {CI}, example: {EXAMPLE}). Next steps:\n"
         f"  cd {PROJECT}\n"
         "  make install      # .venv from the hash-pinned CPU lock (make install-cuda for GPUs)\n"
         "  make smoke        # import smoke test of the locked stack\n"
         "  make test\n"
-        "  make data && make train EPOCHS=5   # demo dataset, then train (LOADER=tf-data)\n"
+        "  make data && make train EPOCHS=5   # the demo data, then train (dataset.py, model.py)\n"
         "  make image && make image-smoke     # the same stack in a container image (Dockerfile)\n"
     )
 

@@ -82,7 +82,7 @@ def test_doctor_and_smoke_still_report_when_import_keras_fails(tmp_path):
     assert "FAIL tf.keras: ImportError: Keras cannot be imported" in result.stdout
     smoke = run_module("smoke", tmp_path)
     assert smoke.returncode == 1
-    assert f"FAIL import {PACKAGE}.data.pydataset: ImportError: this is not Keras" in smoke.stdout
+    assert f"FAIL import {PACKAGE}.artifacts: ImportError: this is not Keras" in smoke.stdout
     assert "doctor:" in smoke.stdout and "FAIL shadowing:" in smoke.stdout
 
 
