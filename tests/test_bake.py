@@ -11,10 +11,9 @@ import yaml
 from conftest import COOKIECUTTER_JSON, LOCKS, project_files
 
 PACKAGE_FILES = [
-    "__init__", "artifacts", "backbones", "benchmark", "checks", "cli", "config", "errors",
-    "evaluate", "export", "model", "predict", "train",
-    "data/__init__", "data/check", "data/demo", "data/images", "data/labels", "data/pipeline",
-    "data/pydataset", "data/split",
+    "__init__", "artifacts", "checks", "cli", "config", "config_base", "dataset", "errors",
+    "evaluate", "export", "feeds", "fingerprint", "model", "options", "predict", "train",
+    "data/__init__", "data/check", "data/demo", "data/labels", "data/split",
     "training/__init__", "training/engine", "training/local", "training/plots",
     "training/phases", "training/record", "training/targets",
     "distributed/__init__", "distributed/cluster", "distributed/launch",
@@ -25,12 +24,21 @@ GUARD_FILES = [
     "probe", "references", "result", "smoke", "stack", "verdicts",
 ]  # fmt: skip
 TEST_FILES = [
-    "conftest", "test_advice", "test_backbones", "test_check_imports", "test_config", "test_data",
-    "test_data_check", "test_doctor", "test_engine", "test_evaluate",
-    "test_export", "test_images", "test_import_lint", "test_kernel", "test_migrate", "test_model",
-    "test_multi_worker", "test_pipeline", "test_plots", "test_predict", "test_smoke", "test_train",
-    "test_workflow",
+    "conftest", "test_advice", "test_check_imports", "test_doctor", "test_import_lint",
+    "test_kernel", "test_migrate", "test_plots", "test_smoke",
 ]  # fmt: skip
+# Each example's own files, besides the package and test files every bake has.
+EXAMPLE_FILES = {
+    "images": {
+        "package": ["backbones", "benchmark", "data/images", "data/pipeline", "data/pydataset"],
+        "tests": [
+            "test_backbones", "test_config", "test_data", "test_data_check", "test_engine",
+            "test_evaluate", "test_export", "test_images", "test_model", "test_multi_worker",
+            "test_pipeline", "test_predict", "test_train", "test_workflow",
+        ],
+    },
+    "table": {"package": [], "tests": ["test_table"]},
+}  # fmt: skip
 CI_FILES = {
     "github": {".github/workflows/ci.yml", ".github/dependabot.yml"},
     "gitlab": {".gitlab-ci.yml"},
@@ -38,7 +46,10 @@ CI_FILES = {
 }
 
 
-def expected_files(package: str = "keras_project", ci: str = "github") -> set[str]:
+def expected_files(
+    package: str = "keras_project", ci: str = "github", example: str = "images"
+) -> set[str]:
+    own = EXAMPLE_FILES[example]
     return {
         ".devcontainer/devcontainer.json",
         ".devcontainer/cuda/devcontainer.json",
@@ -56,9 +67,9 @@ def expected_files(package: str = "keras_project", ci: str = "github") -> set[st
         *(f"requirements/{name}.in" for name in ("cpu", "cuda", "dev")),
         *(f"requirements/{lock}" for lock in LOCKS),
         "requirements/lock_check.py",
-        *(f"src/{package}/{name}.py" for name in PACKAGE_FILES),
+        *(f"src/{package}/{name}.py" for name in [*PACKAGE_FILES, *own["package"]]),
         *(f"stackguard/{name}.py" for name in GUARD_FILES),
-        *(f"tests/{name}.py" for name in TEST_FILES),
+        *(f"tests/{name}.py" for name in [*TEST_FILES, *own["tests"]]),
         *CI_FILES[ci],
     }
 
@@ -68,13 +79,15 @@ def choices(name: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), choices("license") + choices("ci") + choices("python_version")
+    ("name", "value"),
+    choices("license") + choices("ci") + choices("python_version") + choices("example"),
 )
 def test_every_choice_bakes_the_exact_file_set(bake, name, value):
     project = bake(**{name: value})
     assert project.name == "keras-project"
     ci = value if name == "ci" else COOKIECUTTER_JSON["ci"][0]
-    assert project_files(project) == expected_files(ci=ci)
+    example = value if name == "example" else COOKIECUTTER_JSON["example"][0]
+    assert project_files(project) == expected_files(ci=ci, example=example)
 
 
 @pytest.mark.parametrize("python_version", COOKIECUTTER_JSON["python_version"])
