@@ -25,7 +25,7 @@ def test_smoke_test_passes_on_the_installed_lock(installed_project):
     out = make(project, "smoke").stdout
     assert "FAIL" not in out
     assert "PASS versions:" in out and "requirements/cpu.txt" in out
-    assert "PASS loader sequence:" in out and "PASS loader tf-data:" in out
+    assert "PASS data sequence:" in out and "PASS data tf-data:" in out
     assert "PASS train:" in out and "PASS export:" in out
     version = subprocess.run(
         [".venv/bin/python", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],

@@ -90,13 +90,14 @@ def test_train_resumes_after_sigkill_and_records_the_models_metric_names(swapped
 def test_evaluate_predict_and_export_read_logits_as_logits(swapped):
     make(swapped, "evaluate")
     report = read_json(swapped / "artifacts" / "evaluation" / "evaluation.json")
-    assert set(report) == {"accuracy", "per_class", "confusion_matrix", "class_names",
-                           "examples", "model", "data_dir"}  # fmt: skip
+    assert set(report) == {"metrics", "accuracy", "per_class", "confusion_matrix",
+                           "class_names", "examples", "model", "data_dir"}  # fmt: skip
+    assert set(report["metrics"]) == {"loss", "acc", "top2"}  # the model's own names
     assert report["accuracy"] >= 0.8, report["accuracy"]
     make(swapped, "predict", "INPUT=data/demo/circle")
     with (swapped / "artifacts" / "predictions" / "predictions.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == ["path", "class", "probability"] and len(rows) == 60
+    assert list(rows[0]) == ["id", "class", "probability"] and len(rows) == 60
     probabilities = [float(row["probability"]) for row in rows]
     assert all(0.0 <= p <= 1.0 for p in probabilities)
     assert sum(row["class"] == "circle" for row in rows) >= 48
@@ -107,7 +108,7 @@ def test_evaluate_predict_and_export_read_logits_as_logits(swapped):
 def test_smoke_passes_on_the_swapped_model(swapped):
     out = make(swapped, "smoke").stdout
     assert "FAIL" not in out
-    assert "PASS model: Functional (None, 32, 32, 3) -> (None, 3), labels int" in out
+    assert "PASS model: Functional (None, 32, 32, 3), labels int; a batch -> (3, 3)" in out
     train = next(line for line in out.splitlines() if line.startswith("PASS train:"))
     named = train.partition("; history ")[2].partition(";")[0]
     assert set(named.split(", ")) == METRICS, train

@@ -82,8 +82,13 @@ def smoke_checks(folder: Path) -> list[tuple[str, Probe]]:
         model = targets.build(user_model.build_model, config, data.facts)
         x, _ = loaded.get("batch") or feeds.first_batch(data.train, config.batch_size)
         outputs = model(x, training=False)
-        shapes = [tuple(output.shape) for output in keras.tree.flatten(outputs)]
-        return f"{type(model).__name__}: a batch -> {', '.join(map(str, shapes))}"
+        inputs = ", ".join(str(tuple(tensor.shape)) for tensor in model.inputs)
+        shapes = ", ".join(str(tuple(output.shape)) for output in keras.tree.flatten(outputs))
+        labels = ""
+        if "class_names" in data.facts:
+            classes = len(data.facts["class_names"])
+            labels = f", labels {targets.label_mode(model, classes, config.label_mode)}"
+        return f"{type(model).__name__} {inputs}{labels}; a batch -> {shapes}"
 
     def train_probe() -> str:
         previous = keras.config.max_steps_per_epoch()

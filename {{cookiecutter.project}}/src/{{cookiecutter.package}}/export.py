@@ -155,6 +155,7 @@ def export_model(config: ExportConfig, *, check_batch_size: int = 4, seed: int =
         "path": str(output),
         "inputs": [[spec.name, spec.dtype.name, [None, *spec.shape[1:]]] for spec in specs],
         "output": name,
+        "output_shapes": [[None, *np.shape(array)[1:]] for array in keras.tree.flatten(served)],
         "outputs": kind,
         **({"class_names": class_names} if class_names is not None else {}),
         "max_abs_difference": difference,
@@ -162,13 +163,15 @@ def export_model(config: ExportConfig, *, check_batch_size: int = 4, seed: int =
 
 
 def report(config: ExportConfig, result: dict) -> None:
-    inputs = ", ".join(
-        f"{name} {dtype} ({', '.join('batch' if d is None else str(d) for d in shape)})"
-        for name, dtype, shape in result["inputs"]
-    )
+    def shape(dims) -> str:
+        return f"({', '.join('batch' if d is None else str(d) for d in dims)})"
+
+    inputs = ", ".join(f"{name} {dtype} {shape(dims)}" for name, dtype, dims in result["inputs"])
+    outputs = ", ".join(shape(dims) for dims in result["output_shapes"])
+    kind = f"; the model outputs {result['outputs']}" if "class_names" in result else ""
     print(
-        f"exported {config.model} -> {result['path']} (serve: {inputs} -> {result['output']}; "
-        f"the model outputs {result['outputs']}; reloaded and checked, max |difference| "
+        f"exported {config.model} -> {result['path']} (serve: {inputs} -> {result['output']} "
+        f"{outputs}{kind}; reloaded and checked, max |difference| "
         f"{result['max_abs_difference']:.1g})"
     )
 
