@@ -24,8 +24,9 @@ batches ahead, and yields the results in order; ``iterate_like_fit`` does the sa
 public API (the enqueuer is private). ``--workers 1`` is fit's plain loop in the calling
 thread.
 
-Usage: ``python -m {{ cookiecutter.package }}.benchmark --data-dir data/photos --image-size 128``
-(``make bench DATA=data/photos IMAGE_SIZE=128``)
+Usage: ``make bench DATA=data/photos IMAGE_SIZE=128``, which runs
+``python -m {{ cookiecutter.package }}.benchmark`` with
+``--data-dir data/photos --image-size 128``.
 """
 
 from __future__ import annotations
@@ -42,13 +43,13 @@ from multiprocessing.pool import ThreadPool
 import keras
 import numpy as np
 
-from {{ cookiecutter.package }}.cli import run
-from {{ cookiecutter.package }}.config import BenchConfig
-from {{ cookiecutter.package }}.data.images import list_image_folder
-from {{ cookiecutter.package }}.data.pipeline import make_dataset
-from {{ cookiecutter.package }}.data.pydataset import ImageFolderPyDataset
-from {{ cookiecutter.package }}.errors import ProjectError
-from {{ cookiecutter.package }}.model import build_model
+from .cli import run
+from .config import BenchConfig
+from .data.images import list_image_folder
+from .data.pipeline import make_dataset
+from .data.pydataset import ImageFolderPyDataset
+from .errors import ProjectError
+from .model import build_model
 
 LOADERS = ("PyDataset", "tf.data", "tf.data cache")
 # (mode, loader) in the order they run and print; "memory" is fit(x, y) on a NumPy array.
@@ -171,8 +172,8 @@ def measure(config: BenchConfig, mode: str, name: str) -> dict:
 
 CHILD = (
     "import json, sys\n"
-    "from {{ cookiecutter.package }}.benchmark import measure\n"
-    "from {{ cookiecutter.package }}.config import BenchConfig\n"
+    f"from {__package__}.benchmark import measure\n"
+    f"from {__package__}.config import BenchConfig\n"
     "config = BenchConfig.model_validate_json(sys.argv[1])\n"
     "print(json.dumps(measure(config, sys.argv[2], sys.argv[3])))\n"
 )
@@ -240,7 +241,7 @@ def report(config: BenchConfig, result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run(BenchConfig, bench, report, argv, prog="python -m {{ cookiecutter.package }}.benchmark")
+    return run(BenchConfig, bench, report, argv, prog=f"python -m {__package__}.benchmark")
 
 
 if __name__ == "__main__":

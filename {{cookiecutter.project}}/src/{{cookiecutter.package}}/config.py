@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from {{ cookiecutter.package }}.backbones import CNN, MIN_IMAGE_SIZE, NAMES, default_image_size
+from .backbones import CNN, MIN_IMAGE_SIZE, NAMES, default_image_size
 
 LOADERS = ("sequence", "tf-data")
 STRATEGIES = ("default", "mirrored", "multi-worker")

@@ -2,8 +2,8 @@
 
 Usage::
 
-    python -m {{ cookiecutter.package }}.evaluate --model artifacts/model.keras
-        --data-dir data/test --output-dir artifacts/evaluation
+    python -m {{ cookiecutter.package }}.evaluate
+        --model artifacts/model.keras --data-dir data/test --output-dir artifacts/evaluation
 
 The folder has the training layout (``DATA_DIR/<class name>/<image file>``, see
 ``images.py``); its class names must be among the model's (``class_names.json`` beside the
@@ -158,7 +158,7 @@ def report(config: EvaluateConfig, result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run(EvaluateConfig, evaluate, report, argv, prog="python -m {{ cookiecutter.package }}.evaluate")
+    return run(EvaluateConfig, evaluate, report, argv, prog=f"python -m {__package__}.evaluate")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import keras
 
-from {{ cookiecutter.package }}.backbones import BACKBONES, CNN
+from .backbones import BACKBONES, CNN
 
 
 def augmentation(

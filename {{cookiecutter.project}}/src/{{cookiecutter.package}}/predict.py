@@ -2,8 +2,8 @@
 
 Usage::
 
-    python -m {{ cookiecutter.package }}.predict --model artifacts/model.keras
-        --input photos/ --output-dir artifacts/predictions
+    python -m {{ cookiecutter.package }}.predict
+        --model artifacts/model.keras --input photos/ --output-dir artifacts/predictions
 
 ``--input`` is one image file or a folder, searched recursively; files are recognised by
 extension (``images.IMAGE_EXTENSIONS``, any case) and other files are skipped. Images are
@@ -156,7 +156,7 @@ def report(config: PredictConfig, result: tuple[list[Prediction], list[str]]) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run(PredictConfig, predict, report, argv, prog="python -m {{ cookiecutter.package }}.predict")
+    return run(PredictConfig, predict, report, argv, prog=f"python -m {__package__}.predict")
 
 
 if __name__ == "__main__":

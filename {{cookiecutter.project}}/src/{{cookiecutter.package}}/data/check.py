@@ -31,9 +31,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from {{ cookiecutter.package }}.cli import run
-from {{ cookiecutter.package }}.config import DataCheckConfig
-
+from ..cli import run
+from ..config import DataCheckConfig
 from .images import find_images, find_unreadable_images, list_image_folder, orientations
 
 SHOWN = 20  # problem files named per group in the readable report (the JSON has them all)
@@ -189,9 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"-> {config.report}")
         outcome["errors"] = result["errors"]
 
-    status = run(
-        DataCheckConfig, data_check, report, argv, prog="python -m {{ cookiecutter.package }}.data.check"
-    )
+    status = run(DataCheckConfig, data_check, report, argv, prog=f"python -m {__package__}.check")
     return status or (1 if outcome.get("errors") else 0)
 
 

@@ -1,6 +1,6 @@
 """Multi-worker training: ``tf.distribute.MultiWorkerMirroredStrategy`` and a custom loop.
 
-``python -m {{ cookiecutter.package }}.train --strategy multi-worker ...`` runs the training
+The ``train`` command with ``--strategy multi-worker`` runs the training
 engine (``training.engine.train``) in every process of a cluster that ``TF_CONFIG`` describes
 (see ``cluster``; ``launch`` starts one on this machine), with ``MultiWorkerRunner`` as its
 runner: the engine lists, checks and splits the data, seeds, builds the user's model,
@@ -44,12 +44,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from {{ cookiecutter.package }}.config import TrainConfig
-from {{ cookiecutter.package }}.data.images import list_image_folder
-from {{ cookiecutter.package }}.data.labels import encode_labels
-from {{ cookiecutter.package }}.data.pipeline import make_dataset
-from {{ cookiecutter.package }}.errors import ClusterError, DataError
-
+from ..config import TrainConfig
+from ..data.images import list_image_folder
+from ..data.labels import encode_labels
+from ..data.pipeline import make_dataset
+from ..errors import ClusterError, DataError
 from .cluster import ClusterSpec, deadline, read_tf_config, wait_for_peers
 
 # Errors of a collective op whose peer is gone (killed, crashed, unreachable).

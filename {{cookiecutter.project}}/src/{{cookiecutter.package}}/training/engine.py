@@ -40,12 +40,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from {{ cookiecutter.package }} import model as user_model
-from {{ cookiecutter.package }}.config import TrainConfig
-from {{ cookiecutter.package }}.data.check import duplicate_groups
-from {{ cookiecutter.package }}.data.images import list_image_folder, require_readable
-from {{ cookiecutter.package }}.data.split import split_indices
-
+from .. import model as user_model
+from ..config import TrainConfig
+from ..data.check import duplicate_groups
+from ..data.images import list_image_folder, require_readable
+from ..data.split import split_indices
 from . import phases, targets
 from .record import HISTORY_CSV, read_csv_history, write_run_record
 
@@ -124,7 +123,7 @@ class Runner(Protocol):
 def make_runner(config: TrainConfig) -> Runner:
     """The runner of ``config.strategy``; only multi-worker training imports ``distributed``."""
     if config.strategy == "multi-worker":
-        from {{ cookiecutter.package }}.distributed.multi_worker import MultiWorkerRunner
+        from ..distributed.multi_worker import MultiWorkerRunner
 
         return MultiWorkerRunner(config)
     from .local import LocalRunner

@@ -15,9 +15,9 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from {{ cookiecutter.package }}.config import TrainConfig
-from {{ cookiecutter.package }}.data.pipeline import make_dataset
-from {{ cookiecutter.package }}.data.pydataset import ImageFolderPyDataset
+from ..config import TrainConfig
+from ..data.pipeline import make_dataset
+from ..data.pydataset import ImageFolderPyDataset
 
 
 def split_cpu(devices: int) -> None:

@@ -28,10 +28,9 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from {{ cookiecutter.package }}.artifacts import save_class_names
-from {{ cookiecutter.package }}.cli import write_config_file
-from {{ cookiecutter.package }}.config import TrainConfig
-
+from ..artifacts import save_class_names
+from ..cli import write_config_file
+from ..config import TrainConfig
 from .plots import plot_history
 
 HISTORY_CSV = "history.csv"

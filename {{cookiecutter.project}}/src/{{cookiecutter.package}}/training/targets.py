@@ -18,9 +18,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from {{ cookiecutter.package }}.config import TrainConfig
-from {{ cookiecutter.package }}.data.labels import encode_labels
-from {{ cookiecutter.package }}.errors import ModelError
+from ..config import TrainConfig
+from ..data.labels import encode_labels
+from ..errors import ModelError
 
 
 def build(build_model: Callable[..., keras.Model], config: TrainConfig, num_classes: int):
