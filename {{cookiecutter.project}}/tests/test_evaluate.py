@@ -14,7 +14,11 @@ from {{ cookiecutter.package }}.artifacts import (
 )
 from {{ cookiecutter.package }}.data.images import list_image_folder
 from {{ cookiecutter.package }}.data.pipeline import make_dataset
-from {{ cookiecutter.package }}.evaluate import classification_report, confusion_matrix, main
+from {{ cookiecutter.package }}.evaluate import (
+    classification_report,
+    confusion_matrix,
+    main,
+)
 from {{ cookiecutter.package }}.model import build_model
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
