@@ -10,11 +10,14 @@ import json
 import keyword
 import re
 import sys
+import unicodedata
 
 ANSWERS = {
     "project_name": json.loads(r'{{ cookiecutter.project_name | tojson }}'),
     "project": json.loads(r'{{ cookiecutter.project | tojson }}'),
     "package": json.loads(r'{{ cookiecutter.package | tojson }}'),
+    "description": json.loads(r'{{ cookiecutter.description | tojson }}'),
+    "author_name": json.loads(r'{{ cookiecutter.author_name | tojson }}'),
     "author_email": json.loads(r'{{ cookiecutter.author_email | tojson }}'),
     "python_version": json.loads(r'{{ cookiecutter.python_version | tojson }}'),
 }
@@ -32,6 +35,33 @@ TOOL_FOLDER = "stackguard"
 # PEP 508 distribution name (https://packaging.python.org/en/latest/specifications/name-normalization/)
 DISTRIBUTION_NAME = re.compile(r"^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+# The longest project and package names: the generated Python names them in import lines,
+# ``python -m`` argument lists and docstrings, each of which must fit ruff's 100 columns and
+# keep the layout ruff gives it, so that a fresh project passes its own pre-commit. The
+# template's tests bake every length up to this one (tests/test_names.py).
+MAX_NAME_LENGTH = 50
+# One-line free text, written into README.md, LICENSE and pyproject.toml as given (TOML
+# basic strings escape only backslash and '"': a control character there is invalid TOML).
+FREE_TEXT = ("project_name", "description", "author_name", "author_email")
+# Unicode categories that end a line or are control characters (newline, tab, NUL, ...).
+LINE_BREAKING = {"Cc", "Zl", "Zp"}
+
+
+def free_text_problem(field: str, value: str) -> str | None:
+    """Why ``value`` cannot be written into the generated files as one line, or None."""
+    if value != value.strip():
+        return (
+            f"{field} {value!r} starts or ends with whitespace, which the generated files "
+            "would carry as trailing whitespace (the pre-commit hook would rewrite them): "
+            "remove it."
+        )
+    breaking = [c for c in value if unicodedata.category(c) in LINE_BREAKING]
+    if breaking:
+        return (
+            f"{field} {value!r} holds a line break or control character ({breaking[0]!r}): "
+            "give one line of text."
+        )
+    return None
 
 
 def problem(answers: dict) -> str | None:
@@ -39,12 +69,25 @@ def problem(answers: dict) -> str | None:
     project, package = answers["project"], answers["package"]
     if not answers["project_name"].strip():
         return "project_name is empty: give the project a name, e.g. 'Cat Classifier'."
+    for field in FREE_TEXT:
+        message = free_text_problem(field, answers[field])
+        if message:
+            return message
+    if not answers["author_name"]:
+        return "author_name is empty: give the copyright holder's name (it goes into LICENSE)."
     if not DISTRIBUTION_NAME.match(project):
         return (
             f"project {project!r} is not a valid distribution name: use ASCII letters, "
             "digits, '-', '_' and '.', starting and ending with a letter or digit "
             "(e.g. 'cat-classifier')."
         )
+    for field in ("project", "package"):
+        if len(answers[field]) > MAX_NAME_LENGTH:
+            return (
+                f"{field} {answers[field]!r} is {len(answers[field])} characters long: at most "
+                f"{MAX_NAME_LENGTH} are accepted (the generated code names it in lines that "
+                "must fit 100 columns). Choose a shorter name."
+            )
     if not (package.isascii() and package.isidentifier()):
         return (
             f"package {package!r} is not a Python identifier: use ASCII letters, digits "

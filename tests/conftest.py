@@ -115,11 +115,25 @@ def python_available(version: str, folder: Path) -> bool:
 
 _INSTALLED: dict[str, Path] = {}
 
+# The answers of the shared installed projects (``install``): the short names that made
+# ruff format rewrite a fresh project (issue 27: ``src/kt_demo/data/check.py``), and free
+# text with quotes, a backslash, unicode and an emoji. The slow tier thus runs a project's
+# own commands, tests and pre-commit hooks on odd answers rather than on the defaults.
+ODD_ANSWERS = {
+    "project_name": 'Kt "Démo" \\ 🐱',
+    "project": "kt-demo",
+    "package": "kt_demo",
+    "description": 'Says "hi" \\ and \'bye\' in ünïcode 🐱, <tags> & a """ triple',
+    "author_name": 'Zoë O\'Brien "Z" \\',
+    "author_email": "zoe.o'brien@example.com",
+}
+
 
 def install(python: str, cookies_session) -> Path:
-    """Bake for ``python`` and ``make install``, once per Python per session."""
+    """Bake for ``python`` with ``ODD_ANSWERS`` and ``make install``, once per Python per
+    session."""
     if python not in _INSTALLED:
-        result = cookies_session.bake(extra_context={"python_version": python})
+        result = cookies_session.bake(extra_context={**ODD_ANSWERS, "python_version": python})
         assert result.exit_code == 0, result.exception
         project = result.project_path
         if not python_available(python, project):

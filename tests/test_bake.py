@@ -140,7 +140,7 @@ def test_license_file_and_metadata_match_the_choice(bake, license_id):
 
 HOSTILE = {
     "project_name": 'Ünïcode "Quoted" \\ Project\'s',
-    "description": 'Says "hi" \\ and \'bye\', with ünïcode, <tags> & a """ triple',
+    "description": 'Says "hi" \\ and \'bye\', with ünïcode 🐱, <tags> & a """ triple',
     "author_name": 'Zoë O\'Brien "Z" \\',
     "author_email": "zoe.o'brien@example.com",
 }
@@ -174,6 +174,15 @@ def test_hostile_free_text_answers_give_valid_files(bake):
         ({"package": "numpy"}, "package 'numpy' would shadow the module 'numpy'"),
         ({"package": "json"}, "package 'json' would shadow the module 'json' of the standard"),
         ({"author_email": "nobody"}, "author_email 'nobody' is not an email address"),
+        ({"project": "p" * 51}, f"project '{'p' * 51}' is 51 characters long: at most 50"),
+        (
+            {"project": "short", "package": "p" * 51},
+            f"package '{'p' * 51}' is 51 characters long: at most 50",
+        ),
+        ({"description": "Cats "}, "description 'Cats ' starts or ends with whitespace"),
+        ({"project_name": " Cats"}, "project_name ' Cats' starts or ends with whitespace"),
+        ({"author_name": "Ada\nLovelace"}, "author_name 'Ada\\nLovelace' holds a line break"),
+        ({"author_name": ""}, "author_name is empty"),
     ],
 )
 def test_bad_answers_stop_the_bake_before_any_file_is_written(

@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import RUNNING, TRAIN_PYTHON, git, make
+from conftest import ODD_ANSWERS, RUNNING, TRAIN_PYTHON, git, make
 
 pytestmark = pytest.mark.slow
 
@@ -79,10 +79,21 @@ def test_missing_venv_and_bad_data_get_one_clear_message(train_project, tmp_path
 
 
 def test_pre_commit_passes_on_a_fresh_project_without_changing_a_file(train_project):
+    """``pre-commit run --all-files`` on a project baked with ``ODD_ANSWERS`` (conftest):
+    every hook passes and none changes a file.
+
+    The bake is staged and never committed (the smoke-hook test below needs a repository
+    without a commit), so ``git status`` lists every file as added: a hook's change would
+    show as a modified file (``AM``) and in ``git diff``.
+    """
     assert (train_project / ".git" / "hooks" / "pre-commit").is_file(), "make install's hook"
+    package = train_project / "src" / ODD_ANSWERS["package"]
+    assert train_project.name == ODD_ANSWERS["project"] and package.is_dir()
     before = git(train_project, "status", "--porcelain").stdout
-    out = make(train_project, "pre-commit").stdout
+    assert before and all(line.startswith("A  ") for line in before.splitlines()), before
+    out = make(train_project, "pre-commit").stdout  # asserts exit status 0
     assert "import smoke test" in out and "Passed" in out and "Failed" not in out
+    assert git(train_project, "diff", "--stat").stdout == ""
     assert git(train_project, "status", "--porcelain").stdout == before
 
 

@@ -17,7 +17,10 @@ from {{ cookiecutter.package }}.config import TrainConfig
 from {{ cookiecutter.package }}.data.demo import write_demo_dataset
 from {{ cookiecutter.package }}.errors import ConfigError
 from {{ cookiecutter.package }}.export import main as export_main
-from {{ cookiecutter.package }}.model import backbone_preprocessing, build_model
+from {{ cookiecutter.package }}.model import (
+    backbone_preprocessing,
+    build_model,
+)
 from {{ cookiecutter.package }}.train import main
 from {{ cookiecutter.package }}.training import phases
 from {{ cookiecutter.package }}.training.targets import download_failure
@@ -185,7 +188,8 @@ def test_imagenet_weights_offline_stop_with_one_line_naming_url_cache_and_path(t
     env = {**os.environ, "KERAS_HOME": str(tmp_path / "keras"), "TF_CPP_MIN_LOG_LEVEL": "3"}
     env.update(https_proxy="http://127.0.0.1:9", HTTPS_PROXY="http://127.0.0.1:9")
     (tmp_path / "keras").mkdir()
-    argv = ["-m", "{{ cookiecutter.package }}.train", "--data-dir", str(data), "--epochs", "1"]
+    argv = ["-m", "{{ cookiecutter.package }}.train"]
+    argv += ["--data-dir", str(data), "--epochs", "1"]
     argv += ["--backbone", "MobileNetV3Small", "--image-size", "32"]
     argv += ["--output-dir", str(tmp_path / "run")]
     result = subprocess.run(

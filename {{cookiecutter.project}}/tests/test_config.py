@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from {{ cookiecutter.package }}.cli import parse, read_config_file, write_config_file
+from {{ cookiecutter.package }}.cli import (
+    parse,
+    read_config_file,
+    write_config_file,
+)
 from {{ cookiecutter.package }}.config import EvaluateConfig, TrainConfig
 from {{ cookiecutter.package }}.errors import ConfigError
 from {{ cookiecutter.package }}.train import main

@@ -10,7 +10,11 @@ import numpy as np
 import pytest
 
 from {{ cookiecutter.package }}.data.demo import CLASS_NAMES
-from {{ cookiecutter.package }}.data.images import DataError, find_unreadable_images, list_image_folder
+from {{ cookiecutter.package }}.data.images import (
+    DataError,
+    find_unreadable_images,
+    list_image_folder,
+)
 from {{ cookiecutter.package }}.data.pydataset import ImageFolderPyDataset
 
 

@@ -13,7 +13,10 @@ from PIL import Image, ImageOps
 
 from {{ cookiecutter.package }}.data.check import main as check_main
 from {{ cookiecutter.package }}.data.demo import write_demo_dataset
-from {{ cookiecutter.package }}.data.images import IMAGE_EXTENSIONS, list_image_folder
+from {{ cookiecutter.package }}.data.images import (
+    IMAGE_EXTENSIONS,
+    list_image_folder,
+)
 from {{ cookiecutter.package }}.data.pipeline import make_dataset
 from {{ cookiecutter.package }}.data.pydataset import ImageFolderPyDataset
 from {{ cookiecutter.package }}.train import main as train_main

@@ -7,12 +7,21 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import record_run
-from {{ cookiecutter.package }}.artifacts import ArtifactError, load_run, save_class_names
+from {{ cookiecutter.package }}.artifacts import (
+    ArtifactError,
+    load_run,
+    save_class_names,
+)
 from {{ cookiecutter.package }}.data.images import list_image_folder
 from {{ cookiecutter.package }}.data.pipeline import make_dataset
-from {{ cookiecutter.package }}.evaluate import classification_report, confusion_matrix, main
+from {{ cookiecutter.package }}.evaluate import (
+    classification_report,
+    confusion_matrix,
+    main,
+)
 from {{ cookiecutter.package }}.model import build_model
+
+from conftest import record_run
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

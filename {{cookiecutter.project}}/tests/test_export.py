@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import record_run
 from {{ cookiecutter.package }}.export import main
 from {{ cookiecutter.package }}.model import build_model
+
+from conftest import record_run
 
 
 def test_reloaded_serve_endpoint_agrees_and_class_names_travel_with_it(tmp_path, capsys):

@@ -6,13 +6,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import (
-    MIXED_FORMAT_COLOURS,
-    MIXED_FORMAT_FILES,
-    MIXED_FORMAT_JUNK,
-    MIXED_FORMAT_SIZE,
-    grey_level,
-)
 from {{ cookiecutter.package }}.data.images import (
     batch_decoder,
     decode_image,
@@ -22,6 +15,14 @@ from {{ cookiecutter.package }}.data.images import (
 )
 from {{ cookiecutter.package }}.data.pipeline import make_dataset
 from {{ cookiecutter.package }}.data.pydataset import ImageFolderPyDataset
+
+from conftest import (
+    MIXED_FORMAT_COLOURS,
+    MIXED_FORMAT_FILES,
+    MIXED_FORMAT_JUNK,
+    MIXED_FORMAT_SIZE,
+    grey_level,
+)
 
 # JPEG is lossy: a flat colour comes back within a few levels of 255.
 JPEG_TOLERANCE = 4 / 255

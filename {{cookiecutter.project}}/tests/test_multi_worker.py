@@ -27,8 +27,12 @@ from {{ cookiecutter.package }}.distributed.cluster import (
     wait_for_peers,
 )
 from {{ cookiecutter.package }}.distributed.launch import free_ports
-from {{ cookiecutter.package }}.distributed.launch import main as launch_main
-from {{ cookiecutter.package }}.distributed.multi_worker import weights_digest
+from {{ cookiecutter.package }}.distributed.launch import (
+    main as launch_main,
+)
+from {{ cookiecutter.package }}.distributed.multi_worker import (
+    weights_digest,
+)
 from {{ cookiecutter.package }}.errors import ConfigError
 from {{ cookiecutter.package }}.train import main as train_main
 
@@ -270,7 +274,8 @@ def test_a_cluster_restarted_after_a_worker_was_killed_resumes_from_the_checkpoi
 def test_a_worker_whose_peer_is_dead_fails_within_the_timeout_naming_it(tmp_path, image_folder):
     dead, own = (f"127.0.0.1:{port}" for port in free_ports(2))
     env = {**quiet_env(tmp_path), "TF_CONFIG": make_tf_config([dead, own], 1)}
-    argv = [sys.executable, "-m", "{{ cookiecutter.package }}.train", "--strategy", "multi-worker"]
+    argv = [sys.executable, "-m", "{{ cookiecutter.package }}.train"]
+    argv += ["--strategy", "multi-worker"]
     argv += ["--data-dir", str(image_folder), "--peer-timeout", "3"]
     start = time.monotonic()
     run = subprocess.run([*argv, "--output-dir", str(tmp_path / "o")], env=env,
@@ -297,7 +302,8 @@ def test_a_peer_that_leaves_after_the_rendezvous_does_not_hang_the_others(tmp_pa
 
     threading.Thread(target=meet_then_leave, daemon=True).start()
     env = {**quiet_env(tmp_path), "TF_CONFIG": make_tf_config(addresses, 1)}
-    argv = [sys.executable, "-m", "{{ cookiecutter.package }}.train", "--strategy", "multi-worker"]
+    argv = [sys.executable, "-m", "{{ cookiecutter.package }}.train"]
+    argv += ["--strategy", "multi-worker"]
     argv += ["--data-dir", str(image_folder), "--peer-timeout", "3"]
     run = subprocess.run([*argv, "--output-dir", str(tmp_path / "o")], env=env,
                          capture_output=True, text=True, timeout=120)  # fmt: skip

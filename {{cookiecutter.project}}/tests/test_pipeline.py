@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 
 from {{ cookiecutter.package }}.data.images import list_image_folder
-from {{ cookiecutter.package }}.data.pipeline import dataset_from_directory, make_dataset
+from {{ cookiecutter.package }}.data.pipeline import (
+    dataset_from_directory,
+    make_dataset,
+)
 from {{ cookiecutter.package }}.data.pydataset import ImageFolderPyDataset
 
 

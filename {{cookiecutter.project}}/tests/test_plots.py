@@ -3,7 +3,10 @@
 import pytest
 import tensorflow as tf
 
-from {{ cookiecutter.package }}.training.plots import plot_confusion_matrix, plot_history
+from {{ cookiecutter.package }}.training.plots import (
+    plot_confusion_matrix,
+    plot_history,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import record_run
 from {{ cookiecutter.package }}.data.images import decode_image
 from {{ cookiecutter.package }}.model import build_model
 from {{ cookiecutter.package }}.predict import main
+
+from conftest import record_run
 
 CLASS_NAMES = ["circle", "square", "stripes"]
 

@@ -1,4 +1,4 @@
-"""{{ cookiecutter.package }}: image classification on a locked, smoke-tested Keras stack.
+"""The project's package: image classification on a locked, smoke-tested Keras stack.
 
 ``model.py`` is yours: ``build_model(image_size, num_classes, **options)`` returns the
 compiled model every command uses. Around it: ``config`` (one typed configuration per

@@ -24,8 +24,9 @@ batches ahead, and yields the results in order; ``iterate_like_fit`` does the sa
 public API (the enqueuer is private). ``--workers 1`` is fit's plain loop in the calling
 thread.
 
-Usage: ``python -m {{ cookiecutter.package }}.benchmark --data-dir data/photos --image-size 128``
-(``make bench DATA=data/photos IMAGE_SIZE=128``)
+Usage: ``make bench DATA=data/photos IMAGE_SIZE=128``, which runs
+``python -m {{ cookiecutter.package }}.benchmark`` with
+``--data-dir data/photos --image-size 128``.
 """
 
 from __future__ import annotations
@@ -186,8 +187,7 @@ def measure(config: BenchConfig, mode: str, name: str) -> dict:
 
 CHILD = (
     "import json, sys\n"
-    "from {{ cookiecutter.package }}.benchmark import measure\n"
-    "from {{ cookiecutter.package }}.benchmark import BenchConfig\n"
+    f"from {__package__}.benchmark import BenchConfig, measure\n"
     "config = BenchConfig.model_validate_json(sys.argv[1])\n"
     "print(json.dumps(measure(config, sys.argv[2], sys.argv[3])))\n"
 )
@@ -255,7 +255,7 @@ def report(config: BenchConfig, result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run(BenchConfig, bench, report, argv, prog="python -m {{ cookiecutter.package }}.benchmark")
+    return run(BenchConfig, bench, report, argv, prog=f"python -m {__package__}.benchmark")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 Usage::
 
-    python -m {{ cookiecutter.package }}.evaluate --model artifacts/model.keras
-        --data-dir data/test --output-dir artifacts/evaluation
+    python -m {{ cookiecutter.package }}.evaluate
+        --model artifacts/model.keras --data-dir data/test --output-dir artifacts/evaluation
 
 The data is read by your ``dataset.load_data`` with no validation split, with the data
 options of the model's run (its ``config.yaml``), as training read it. Every compiled loss
@@ -219,7 +219,7 @@ def report(config: EvaluateConfig, result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run(EvaluateConfig, evaluate, report, argv, prog="python -m {{ cookiecutter.package }}.evaluate")
+    return run(EvaluateConfig, evaluate, report, argv, prog=f"python -m {__package__}.evaluate")
 
 
 if __name__ == "__main__":

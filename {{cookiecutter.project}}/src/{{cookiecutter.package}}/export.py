@@ -2,8 +2,8 @@
 
 Usage::
 
-    python -m {{ cookiecutter.package }}.export --model artifacts/model.keras
-        --output-dir artifacts/export
+    python -m {{ cookiecutter.package }}.export
+        --model artifacts/model.keras --output-dir artifacts/export
 
 Writes a SavedModel with ``keras.export.ExportArchive``
 (https://keras.io/api/models/model_saving_apis/export/) whose one endpoint ``serve`` (also
@@ -177,7 +177,7 @@ def report(config: ExportConfig, result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run(ExportConfig, export_model, report, argv, prog="python -m {{ cookiecutter.package }}.export")
+    return run(ExportConfig, export_model, report, argv, prog=f"python -m {__package__}.export")
 
 
 if __name__ == "__main__":

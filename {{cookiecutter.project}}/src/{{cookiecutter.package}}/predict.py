@@ -2,8 +2,8 @@
 
 Usage::
 
-    python -m {{ cookiecutter.package }}.predict --model artifacts/model.keras
-        --input photos/ --output-dir artifacts/predictions
+    python -m {{ cookiecutter.package }}.predict
+        --model artifacts/model.keras --input photos/ --output-dir artifacts/predictions
 
 ``--input`` is read by your ``dataset.load_inputs`` (with the data options of the model's
 run, its ``config.yaml``), which returns one id per example (a file name, a row id) and the
@@ -119,7 +119,7 @@ def report(config: PredictConfig, result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run(PredictConfig, predict, report, argv, prog="python -m {{ cookiecutter.package }}.predict")
+    return run(PredictConfig, predict, report, argv, prog=f"python -m {__package__}.predict")
 
 
 if __name__ == "__main__":

@@ -2,9 +2,12 @@
 
 Usage::
 
-    python -m {{ cookiecutter.package }}.train --data-dir data/demo --loader tf-data --epochs 5
-    python -m {{ cookiecutter.package }}.train --config configs/run.yaml --epochs 10
-    python -m {{ cookiecutter.package }}.train --config artifacts/config.yaml --output-dir again
+    python -m {{ cookiecutter.package }}.train
+        --data-dir data/demo --loader tf-data --epochs 5
+    python -m {{ cookiecutter.package }}.train
+        --config configs/run.yaml --epochs 10
+    python -m {{ cookiecutter.package }}.train
+        --config artifacts/config.yaml --output-dir again
 
 Every flag is a field of ``config.TrainConfig`` (``--help`` lists them with their defaults);
 ``--config FILE`` reads a YAML or TOML file of fields, which the flags override (a run's own
@@ -42,7 +45,7 @@ def report(config: TrainConfig, metrics: dict | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run(TrainConfig, train, report, argv, prog="python -m {{ cookiecutter.package }}.train")
+    return run(TrainConfig, train, report, argv, prog=f"python -m {__package__}.train")
 
 
 if __name__ == "__main__":

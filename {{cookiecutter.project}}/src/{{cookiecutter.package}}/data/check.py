@@ -204,9 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"-> {config.report}")
         outcome["errors"] = result["errors"]
 
-    status = run(
-        DataCheckConfig, data_check, report, argv, prog="python -m {{ cookiecutter.package }}.data.check"
-    )
+    status = run(DataCheckConfig, data_check, report, argv, prog=f"python -m {__package__}.check")
     return status or (1 if outcome.get("errors") else 0)
 
 

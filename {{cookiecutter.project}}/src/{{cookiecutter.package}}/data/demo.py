@@ -12,7 +12,8 @@ a class's stripe frequency and angle, grain) rather than flat drawings, so that 
 photo-sized (about 120 KB each) and decoding is real work. ``--images-per-class 200`` (the
 default) gives 2,000 files; 1,500 took 2.5 minutes to write on 2 busy shared cores.
 
-Usage: ``python -m {{ cookiecutter.package }}.data.demo --output-dir data/demo`` (``make data``);
+Usage: ``make data``, which runs
+``python -m {{ cookiecutter.package }}.data.demo --output-dir data/demo``;
 ``make data DATA=data/photos ARGS="--photo --images-per-class 200"``
 """
 
@@ -175,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         total = config.images_per_class * classes
         print(f"wrote {total} {kind} images in {classes} classes to {root}")
 
-    return run(DemoPhotoConfig, write, report, argv, prog="python -m {{ cookiecutter.package }}.data.demo")
+    return run(DemoPhotoConfig, write, report, argv, prog=f"python -m {__package__}.demo")
 
 
 if __name__ == "__main__":

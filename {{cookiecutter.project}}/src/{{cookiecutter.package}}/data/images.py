@@ -27,7 +27,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image, UnidentifiedImageError
 
-from {{ cookiecutter.package }}.errors import DataError
+from ..errors import DataError
 
 __all__ = [
     "DataError",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from {{ cookiecutter.package }}.errors import DataError
+from ..errors import DataError
 
 
 def split_indices(

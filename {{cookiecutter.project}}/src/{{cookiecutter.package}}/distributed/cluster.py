@@ -32,7 +32,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from {{ cookiecutter.package }}.errors import ClusterError
+from ..errors import ClusterError
 
 # Jobs MultiWorkerMirroredStrategy trains with; "chief" is optional (at most one address).
 JOBS = ("chief", "worker")

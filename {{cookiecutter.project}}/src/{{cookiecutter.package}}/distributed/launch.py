@@ -2,10 +2,10 @@
 
 Usage::
 
-    python -m {{ cookiecutter.package }}.distributed.launch --workers 2 -- \\
-        --data-dir data/demo --epochs 5 --output-dir artifacts
+    python -m {{ cookiecutter.package }}.distributed.launch \\
+        --workers 2 -- --data-dir data/demo --epochs 5 --output-dir artifacts
 
-Everything after ``--`` goes to ``python -m {{ cookiecutter.package }}.train --strategy
+Everything after ``--`` is passed on to ``train --strategy
 multi-worker`` in every worker. The launcher picks ``--workers`` free ``127.0.0.1`` ports,
 gives worker ``i`` the ``TF_CONFIG`` of task ``worker i`` (``cluster.make_tf_config``; the
 format: https://www.tensorflow.org/guide/distributed_training#TF_CONFIG), prints each
@@ -29,14 +29,13 @@ import threading
 import time
 from collections.abc import Sequence
 
-from {{ cookiecutter.package }}.cli import parse
-from {{ cookiecutter.package }}.config import LaunchConfig
-from {{ cookiecutter.package }}.errors import ProjectError
-
+from ..cli import parse
+from ..config import LaunchConfig
+from ..errors import ProjectError
 from .cluster import make_tf_config
 
 # The project's package (this module is <package>.distributed.launch).
-PACKAGE = (__package__ or "{{ cookiecutter.package }}.distributed").rpartition(".")[0]
+PACKAGE = __package__.rpartition(".")[0]
 
 
 def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
@@ -150,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
     )
     try:
-        config = parse(LaunchConfig, own, prog="python -m {{ cookiecutter.package }}.distributed.launch")
+        config = parse(LaunchConfig, own, prog=f"python -m {__package__}.launch")
     except ProjectError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

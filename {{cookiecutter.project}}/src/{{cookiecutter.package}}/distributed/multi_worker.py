@@ -1,6 +1,6 @@
 """Multi-worker training: ``tf.distribute.MultiWorkerMirroredStrategy`` and a custom loop.
 
-``python -m {{ cookiecutter.package }}.train --strategy multi-worker ...`` runs the training
+The ``train`` command with ``--strategy multi-worker`` runs the training
 engine (``training.engine.train``) in every process of a cluster that ``TF_CONFIG`` describes
 (see ``cluster``; ``launch`` starts one on this machine), with ``MultiWorkerRunner`` as its
 runner: the engine loads the data (``dataset.load_data``), seeds, builds the user's model,

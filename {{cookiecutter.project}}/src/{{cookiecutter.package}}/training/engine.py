@@ -123,7 +123,7 @@ class Runner(Protocol):
 def make_runner(config: TrainConfig) -> Runner:
     """The runner of ``config.strategy``; only multi-worker training imports ``distributed``."""
     if config.strategy == "multi-worker":
-        from {{ cookiecutter.package }}.distributed.multi_worker import MultiWorkerRunner
+        from ..distributed.multi_worker import MultiWorkerRunner
 
         return MultiWorkerRunner(config)
     from .local import LocalRunner

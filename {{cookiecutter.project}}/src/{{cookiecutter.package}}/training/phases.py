@@ -23,8 +23,8 @@ from typing import NamedTuple
 
 import keras
 
-from {{ cookiecutter.package }}.config import TrainConfig
-from {{ cookiecutter.package }}.errors import ModelError
+from ..config import TrainConfig
+from ..errors import ModelError
 
 BACKBONE = "backbone"
 PHASE_NAMES = {1: "head", 2: "fine-tune"}

@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"-> {config.report}")
         outcome["errors"] = result["errors"]
 
-    status = run(DataCheckConfig, data_check, report, argv, prog=f"python -m {__spec__.name}")
+    status = run(DataCheckConfig, data_check, report, argv, prog=f"python -m {__package__}.check")
     return status or (1 if outcome.get("errors") else 0)
 
 

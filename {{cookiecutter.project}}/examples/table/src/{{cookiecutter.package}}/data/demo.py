@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         kind = "classes low/medium/high" if config.classes else "a numeric risk score"
         print(f"wrote {config.rows} rows ({kind}) to {folder / FILE_NAME}")
 
-    return run(DemoDataConfig, write, report, argv, prog=f"python -m {__spec__.name}")
+    return run(DemoDataConfig, write, report, argv, prog=f"python -m {__package__}.demo")
 
 
 if __name__ == "__main__":
