@@ -36,15 +36,21 @@ lint: $(VENV_PYTHON) ## Check the template's own Python (tests/, scripts/) with 
 	$(VENV)/bin/ruff format --check tests scripts
 
 .PHONY: demo
-demo: $(VENV_PYTHON) ## Bake the defaults into demo/, install, smoke, make data, train with both loaders
+demo: $(VENV_PYTHON) ## Bake each example into demo/, install, smoke, make data, train (images: with both loaders)
 	@test ! -e $(DEMO_DIR) || { echo "error: $(DEMO_DIR)/ exists; remove it or pass DEMO_DIR=other" >&2; exit 1; }
 	$(VENV)/bin/cookiecutter --no-input --output-dir $(DEMO_DIR) . python_version=$(DEMO_PYTHON_VERSION)
 	$(MAKE) -C $(DEMO_DIR)/keras-project install smoke data
 	$(MAKE) -C $(DEMO_DIR)/keras-project train LOADER=sequence OUTPUT=artifacts/sequence
 	$(MAKE) -C $(DEMO_DIR)/keras-project train LOADER=tf-data OUTPUT=artifacts/tf-data
+	$(VENV)/bin/cookiecutter --no-input --output-dir $(DEMO_DIR) . python_version=$(DEMO_PYTHON_VERSION) \
+		project_name="Table Project" example=table
+	$(MAKE) -C $(DEMO_DIR)/table-project install smoke data
+	$(MAKE) -C $(DEMO_DIR)/table-project train EPOCHS=20
 	@for loader in sequence tf-data; do \
 		$(VENV_PYTHON) -c 'import json, sys; print("{loader:>8}: val_accuracy {val_accuracy:.3f} after {epochs_run} epochs, {seconds:.1f} s of training".format(**json.load(open(sys.argv[1]))))' \
 			$(DEMO_DIR)/keras-project/artifacts/$$loader/metrics.json; done
+	@$(VENV_PYTHON) -c 'import json, sys; print("   table: val_mae {val_mae:.3f} after {epochs_run} epochs, {seconds:.1f} s of training".format(**json.load(open(sys.argv[1]))))' \
+		$(DEMO_DIR)/table-project/artifacts/metrics.json
 
 .PHONY: bench-install
 bench-install: $(VENV_PYTHON) ## Bake, then time make install (uv) against plain pip and bake-to-green, in one run

@@ -22,7 +22,7 @@ PACKAGE = json.loads(r'{{ cookiecutter.package | tojson }}')
 # over the image example's; these are the image example's files it has no use for.
 EXAMPLES = "examples"
 IMAGE_ONLY = [
-    *[f"src/{PACKAGE}/{name}.py" for name in ("backbones", "benchmark")],
+    f"src/{PACKAGE}/backbones.py",
     *[f"src/{PACKAGE}/data/{name}.py" for name in ("images", "pydataset", "pipeline")],
     *[
         f"tests/test_{name}.py"

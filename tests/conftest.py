@@ -27,6 +27,8 @@ LONGEST_FILES = (
     "test_baked_project.py",  # ~5 min
     "test_image.py",
     "test_swap.py",
+    "test_table_example.py",
+    "test_swap_table.py",
     "test_lock_bots.py",
     "test_stack_guard.py",
 )

@@ -13,6 +13,7 @@ from conftest import COOKIECUTTER_JSON, LOCKS, project_files
 PACKAGE_FILES = [
     "__init__", "artifacts", "checks", "cli", "config", "config_base", "dataset", "errors",
     "evaluate", "export", "feeds", "fingerprint", "model", "options", "predict", "train",
+    "benchmark",
     "data/__init__", "data/check", "data/demo", "data/labels", "data/split",
     "training/__init__", "training/engine", "training/local", "training/plots",
     "training/phases", "training/record", "training/targets",
@@ -30,7 +31,7 @@ TEST_FILES = [
 # Each example's own files, besides the package and test files every bake has.
 EXAMPLE_FILES = {
     "images": {
-        "package": ["backbones", "benchmark", "data/images", "data/pipeline", "data/pydataset"],
+        "package": ["backbones", "data/images", "data/pipeline", "data/pydataset"],
         "tests": [
             "test_backbones", "test_config", "test_data", "test_data_check", "test_engine",
             "test_evaluate", "test_export", "test_images", "test_model", "test_multi_worker",
