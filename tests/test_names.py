@@ -10,6 +10,7 @@ run on an odd name is in the slow tier (``test_baked_project.py``).
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -111,3 +112,42 @@ def test_odd_free_text_gives_valid_toml_and_files_the_whitespace_hooks_leave_alo
     ]
     assert ruff_findings(project) == ""
     assert whitespace_findings(project) == []
+
+
+def name_bearing_code(path: Path, package: str) -> list[str]:
+    """The import statements and string literals of ``path`` that name ``package``, outside
+    docstrings (a docstring's example may name it: it is not code)."""
+    source = path.read_text()
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0:
+            names = [node.module or ""]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names = [] if id(node) in docstrings else [node.value]
+        else:
+            continue
+        if any(re.search(rf"\b{package}\b", name) for name in names):
+            found.append(f"{path.name}:{node.lineno}: {ast.get_source_segment(source, node)}")
+    return found
+
+
+def test_the_package_names_itself_nowhere_in_its_code(bake):
+    """By construction: the package imports itself relatively and builds its ``python -m``
+    strings from ``__package__``, so no line of its code depends on the name. An absolute
+    self-import added later fails here, at any name length, before ruff ever sees it."""
+    package = "kt_demo"
+    project = bake(project="kt-demo", package=package, git_init=False)
+    files = sorted((project / "src" / package).rglob("*.py"))
+    assert len(files) > 20
+    assert [line for path in files for line in name_bearing_code(path, package)] == []
