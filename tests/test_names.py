@@ -151,3 +151,11 @@ def test_the_package_names_itself_nowhere_in_its_code(bake):
     files = sorted((project / "src" / package).rglob("*.py"))
     assert len(files) > 20
     assert [line for path in files for line in name_bearing_code(path, package)] == []
+
+
+def test_a_dotted_project_name_is_one_script_name_in_pyproject(bake):
+    """``cat.classifier-train = ...`` would be a dotted TOML key: a table ``cat`` holding
+    ``classifier-train``, which no installer accepts as a script."""
+    project = bake(project="cat.classifier", package="cat_classifier", git_init=False)
+    scripts = tomllib.loads((project / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"cat.classifier-train": "cat_classifier.train:main"}
