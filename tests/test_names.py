@@ -4,8 +4,10 @@ A templated line whose length depends on a name can make ``ruff format`` rewrite
 project (``src/kt_demo/data/check.py`` did) or ``ruff check`` flag it (a line too long,
 imports sorted by name). Each bake of the matrix below (package names of one letter, the
 default and the longest accepted, times every ``ci`` choice, and every ``python_version``)
-runs the project's pinned ruff with the project's own configuration. The full pre-commit
-run on an odd name is in the slow tier (``test_baked_project.py``).
+runs the project's pinned ruff with the project's own configuration. By construction the
+package's code names the package nowhere (relative imports, ``__package__``); that is
+checked too. The full pre-commit run on odd answers is in the slow tier
+(``test_baked_project.py``, on ``conftest.ODD_ANSWERS``).
 """
 
 from __future__ import annotations
