@@ -81,6 +81,12 @@ def problem(answers: dict) -> str | None:
             "digits, '-', '_' and '.', starting and ending with a letter or digit "
             "(e.g. 'cat-classifier')."
         )
+    if project != project.lower():
+        return (
+            f"project {project!r} has upper-case letters: it names the Jupyter kernel, which "
+            f"Jupyter registers in lower case, and the container image, which must be lower "
+            f"case. Use {project.lower()!r}."
+        )
     for field in ("project", "package"):
         if len(answers[field]) > MAX_NAME_LENGTH:
             return (

@@ -175,6 +175,10 @@ def test_hostile_free_text_answers_give_valid_files(bake):
         ({"package": "numpy"}, "package 'numpy' would shadow the module 'numpy'"),
         ({"package": "json"}, "package 'json' would shadow the module 'json' of the standard"),
         ({"author_email": "nobody"}, "author_email 'nobody' is not an email address"),
+        (
+            {"project": "KtDemo", "package": "kt_demo"},
+            "project 'KtDemo' has upper-case letters: it names the Jupyter kernel",
+        ),
         ({"project": "p" * 51}, f"project '{'p' * 51}' is 51 characters long: at most 50"),
         (
             {"project": "short", "package": "p" * 51},

@@ -4,12 +4,15 @@ A templated line whose length depends on a name can make ``ruff format`` rewrite
 project (``src/kt_demo/data/check.py`` did) or ``ruff check`` flag it (a line too long,
 imports sorted by name). Each bake of the matrix below (package names of one letter, the
 default and the longest accepted, times every ``ci`` choice, and every ``python_version``)
-runs the project's pinned ruff with the project's own configuration. The full pre-commit
-run on an odd name is in the slow tier (``test_baked_project.py``).
+runs the project's pinned ruff with the project's own configuration. By construction the
+package's code names the package nowhere (relative imports, ``__package__``); that is
+checked too. The full pre-commit run on odd answers is in the slow tier
+(``test_baked_project.py``, on ``conftest.ODD_ANSWERS``).
 """
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -120,3 +123,50 @@ def test_odd_free_text_gives_valid_toml_and_files_the_whitespace_hooks_leave_alo
     ]
     assert ruff_findings(project) == ""
     assert whitespace_findings(project) == []
+
+
+def name_bearing_code(path: Path, package: str) -> list[str]:
+    """The import statements and string literals of ``path`` that name ``package``, outside
+    docstrings (a docstring's example may name it: it is not code)."""
+    source = path.read_text()
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0:
+            names = [node.module or ""]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names = [] if id(node) in docstrings else [node.value]
+        else:
+            continue
+        if any(re.search(rf"\b{package}\b", name) for name in names):
+            found.append(f"{path.name}:{node.lineno}: {ast.get_source_segment(source, node)}")
+    return found
+
+
+def test_the_package_names_itself_nowhere_in_its_code(bake):
+    """By construction: the package imports itself relatively and builds its ``python -m``
+    strings from ``__package__``, so no line of its code depends on the name. An absolute
+    self-import added later fails here, at any name length, before ruff ever sees it."""
+    package = "kt_demo"
+    project = bake(project="kt-demo", package=package, git_init=False)
+    files = sorted((project / "src" / package).rglob("*.py"))
+    assert len(files) > 20
+    assert [line for path in files for line in name_bearing_code(path, package)] == []
+
+
+def test_a_dotted_project_name_is_one_script_name_in_pyproject(bake):
+    """``cat.classifier-train = ...`` would be a dotted TOML key: a table ``cat`` holding
+    ``classifier-train``, which no installer accepts as a script."""
+    project = bake(project="cat.classifier", package="cat_classifier", git_init=False)
+    scripts = tomllib.loads((project / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"cat.classifier-train": "cat_classifier.train:main"}
