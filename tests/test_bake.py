@@ -26,7 +26,7 @@ GUARD_FILES = [
 ]  # fmt: skip
 TEST_FILES = [
     "conftest", "test_advice", "test_check_imports", "test_doctor", "test_import_lint",
-    "test_kernel", "test_migrate", "test_plots", "test_smoke",
+    "test_kernel", "test_migrate", "test_outputs", "test_plots", "test_smoke",
 ]  # fmt: skip
 # Each example's own files, besides the package and test files every bake has.
 EXAMPLE_FILES = {

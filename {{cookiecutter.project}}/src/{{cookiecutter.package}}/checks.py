@@ -5,8 +5,8 @@ imports every module of the package, checks the installed versions against the l
 then calls ``smoke_checks``: the one entry it knows into the package. Each probe runs with
 every warning raised as an error and prints one ``PASS``/``FAIL`` line with the detail it
 returns (or the exception it raised). The probes run the commands' own code on your
-``dataset.py`` and ``model.py``: one batch of ``load_data`` (one per loader, when the data
-options have a ``loader`` choice), that batch through the model built on the data's facts, a
+``dataset.py`` and ``model.py``: one batch of ``load_data`` (one per loader, when it takes a
+``loader`` data option with choices), that batch through the model built on the data's facts, a
 two-epoch training through the training engine with all its callbacks and its record, and a
 SavedModel export.
 
@@ -41,10 +41,12 @@ MAX_STEPS = 2
 
 
 def loaders() -> tuple:
-    """The choices of a ``loader`` data option (``(None,)`` without one)."""
+    """The choices of a ``loader`` data option that ``dataset.load_data`` takes (``(None,)``
+    without one)."""
     field = DataOptions.model_fields.get("loader")
-    choices = typing.get_args(field.annotation) if field is not None else ()
-    return choices or (None,)
+    if field is None or not targets.accepted(user_dataset.load_data, {"loader": None}):
+        return (None,)
+    return typing.get_args(field.annotation) or (None,)
 
 
 def smoke_checks(folder: Path) -> list[tuple[str, Probe]]:

@@ -37,8 +37,8 @@ def build(build_model: Callable[..., keras.Model], config: TrainConfig, facts: M
     """The user's compiled model for ``config`` and the data's ``facts``.
 
     Call it inside the strategy's scope. Facts and options the function does not take are
-    left out, unless the configuration sets an option explicitly (then it is an error: the
-    user asked for something the model ignores).
+    left out, unless the configuration sets an option to another value than its default
+    (then it is an error: the user asked for something the model ignores).
 
     Raises:
         ModelError: the function rejects the call, returns no ``keras.Model``, or a model
@@ -47,7 +47,15 @@ def build(build_model: Callable[..., keras.Model], config: TrainConfig, facts: M
     """
     options = config.model_options()
     kwargs = accepted(build_model, options)
-    asked = [name for name in options if name not in kwargs and name in config.model_fields_set]
+    # Asked for: set, and to another value than the default (a run's config.yaml sets every
+    # field, so a rerun of a model that ignores an option must not fail on it).
+    asked = [
+        name
+        for name in options
+        if name not in kwargs
+        and name in config.model_fields_set
+        and options[name] != type(config).model_fields[name].get_default(call_default_factory=True)
+    ]
     if asked:
         raise ModelError(
             f"model.build_model does not take {', '.join(asked)}, which the configuration "
