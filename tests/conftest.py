@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -179,3 +180,22 @@ def git(project: Path, *args: str, check: bool = True) -> subprocess.CompletedPr
     return subprocess.run(
         ["git", *args], cwd=project, env=env, capture_output=True, text=True, check=check
     )
+
+
+def bake_swapped(cookies_session, project_name: str, files: dict[str, Path]) -> Path:
+    """A project of ``TRAIN_PYTHON`` baked as ``project_name`` and committed, then the
+    user's own ``files`` (``{path in the package: source}``) copied over the example's, then
+    ``make install``: the swap tests' project, a bake of its own since they edit it."""
+    result = cookies_session.bake(
+        extra_context={"project_name": project_name, "python_version": TRAIN_PYTHON}
+    )
+    assert result.exit_code == 0, result.exception
+    project = result.project_path
+    if not python_available(TRAIN_PYTHON, project):
+        pytest.skip(f"python{TRAIN_PYTHON} is not installed on this machine")
+    git(project, "commit", "-q", "-m", "Bake")
+    package = project / "src" / project.name.replace("-", "_")
+    for name, source in files.items():
+        shutil.copyfile(source, package / name)
+    make(project, "install")
+    return project

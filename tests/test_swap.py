@@ -12,14 +12,13 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
 import signal
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from conftest import TRAIN_PYTHON, git, make, project_env, python_available
+from conftest import bake_swapped, git, make, project_env
 
 pytestmark = pytest.mark.slow
 SWAP_MODEL = Path(__file__).parent / "swap" / "model.py"
@@ -28,16 +27,7 @@ METRICS = {"loss", "acc", "top2", "val_loss", "val_acc", "val_top2"}
 
 @pytest.fixture(scope="module")
 def swapped(cookies_session) -> Path:
-    result = cookies_session.bake(
-        extra_context={"project_name": "Swap Project", "python_version": TRAIN_PYTHON}
-    )
-    assert result.exit_code == 0, result.exception
-    project = result.project_path
-    if not python_available(TRAIN_PYTHON, project):
-        pytest.skip(f"python{TRAIN_PYTHON} is not installed on this machine")
-    git(project, "commit", "-q", "-m", "Bake")
-    shutil.copyfile(SWAP_MODEL, project / "src" / "swap_project" / "model.py")
-    make(project, "install")
+    project = bake_swapped(cookies_session, "Swap Project", {"model.py": SWAP_MODEL})
     make(project, "data", "ARGS=--images-per-class 60")
     return project
 

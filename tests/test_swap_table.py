@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import TRAIN_PYTHON, git, make, project_env, python_available
+from conftest import bake_swapped, git, make, project_env
 
 pytestmark = pytest.mark.slow
 SWAP = Path(__file__).parent / "swap" / "table"
@@ -24,17 +23,8 @@ METRICS = {"loss", "mae", "rmse", "val_loss", "val_mae", "val_rmse"}
 
 @pytest.fixture(scope="module")
 def swapped(cookies_session) -> Path:
-    result = cookies_session.bake(
-        extra_context={"project_name": "Table Swap", "python_version": TRAIN_PYTHON}
-    )
-    assert result.exit_code == 0, result.exception
-    project = result.project_path
-    if not python_available(TRAIN_PYTHON, project):
-        pytest.skip(f"python{TRAIN_PYTHON} is not installed on this machine")
-    git(project, "commit", "-q", "-m", "Bake")
-    for name in ("dataset.py", "model.py"):
-        shutil.copyfile(SWAP / name, project / "src" / "table_swap" / name)
-    make(project, "install")
+    files = {name: SWAP / name for name in ("dataset.py", "model.py")}
+    project = bake_swapped(cookies_session, "Table Swap", files)
     (project / "data").mkdir()
     write = (
         "from table_swap.dataset import write_rows\n"
