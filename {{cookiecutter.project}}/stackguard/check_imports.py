@@ -28,12 +28,14 @@ from .stack import Stack, StackError
 from .verdicts import Judge, describe, statement_of
 
 
-def read_scans(paths: list[Path]) -> tuple[list[Scan], list[dict]]:
-    """Scan every file; unreadable and unparsable files become findings."""
+def read_scans(paths: list[Path], stack: Stack | None = None) -> tuple[list[Scan], list[dict]]:
+    """Scan every file; unreadable and unparsable files become findings.
+
+    ``stack`` names what star imports bind (a file without one does not wait for it)."""
     scans, problems = [], []
     for path in paths:
         try:
-            scans.append(scan(path))
+            scans.append(scan(path, stack))
         except SyntaxError as error:
             problems.append(
                 problem(
@@ -104,18 +106,36 @@ def main(argv: list[str] | None = None, stack: Stack | None = None) -> int:
     try:
         # The probe imports the stack while the files are parsed.
         with contextlib.nullcontext(stack) if stack else Stack() as stack:
-            scans, problems = read_scans(files)
+            scans, problems = read_scans(files, stack)
             found = problems + findings(scans, stack)
     except StackError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    summary = f"check-imports: {len(found)} finding(s) in {len(files)} file(s)" + unjudged(scans)
     if args.json:
         print(json.dumps(found, indent=2))
+        print(summary, file=sys.stderr)
     else:
         for finding in found:
             print(f"{finding['where']}: {finding['severity']}: {finding['message']}")
-        print(f"check-imports: {len(found)} finding(s) in {len(files)} file(s)")
+        print(summary)
     return 1 if found else 0
+
+
+def unjudged(scans: list[Scan]) -> str:
+    """The summary's count of uses not judged: a stack name bound two ways (``if``/``else``
+    branches binding different objects), with the first places; empty when there is none."""
+    places = sorted(
+        (str(scan_.path), line, col, name) for scan_ in scans for line, col, name in scan_.unknown
+    )
+    if not places:
+        return ""
+    shown = ", ".join(f"{path}:{line}:{col + 1} `{name}`" for path, line, col, name in places[:3])
+    more = ", ..." if len(places) > 3 else ""
+    return (
+        f"; {len(places)} use(s) of a name bound to different objects in different branches, "
+        f"not judged ({shown}{more})"
+    )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,11 @@ written:
   the ``keras`` path where that resolves in the installed Keras, with a note (not the same
   object: check the arguments); only when every stale import of the file can move, so
   that a file never mixes the two Kerases;
+- a star import that works (``from keras.layers import *``) becomes an import of the names
+  the file uses through it (``references.Scan.star_uses``), each resolved by the probe;
+  a ``tensorflow.keras`` name goes to its ``keras`` path when that is the same object. This
+  is the change the Keras 3 migration guide recommends, and it makes the file checkable
+  name by name; a star import that fails is reported, as any failing import;
 - call-level breakages (``stackguard.calls``): keyword renames of the same meaning
   (``lr=`` -> ``learning_rate=``, ``Model(input=, output=)`` -> ``inputs=``/``outputs=``,
   ``nb_epoch=`` -> ``epochs=``), ``fit_generator``/``evaluate_generator``/
@@ -51,7 +56,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from .calls import judge_calls
 from .references import Scan, python_files, scan_source
 from .stack import Stack, StackError
-from .verdicts import Judge, Verdict, describe, family, tier_of
+from .verdicts import Judge, Verdict, describe, family, tier_of, twin
 
 STALE_NOTE = "not the same object: check the arguments"
 
@@ -131,6 +136,41 @@ def plan_imports(plan: Plan, verdicts: list[Verdict]) -> dict[str, str]:
         lines = [render(kind, module, names) for kind, module, names in plan.imports[number]]
         plan.rewrites.append((first.line, plan.scan.statements[number], "; ".join(lines)))
     return bindings
+
+
+def plan_stars(plan: Plan, stack: Stack, verdicts: list[Verdict]) -> None:
+    """Star imports that work become imports of the names the file uses through them."""
+    for verdict in verdicts:
+        ref = verdict.ref
+        used = sorted(plan.scan.star_uses.get(ref.statement, ()))
+        if ref.kind != "star" or verdict.status == "fails" or not used:
+            continue
+        if family(ref.path) not in ("keras", "tf.keras", "tensorflow"):
+            continue
+        paths = [f"{ref.path}.{name}" for name in used]
+        if not all(a["ok"] for a in stack.resolve([{"kind": "chain", "path": p} for p in paths])):
+            continue  # the probe listed them, so this is a safeguard
+        modules: dict[str, list[tuple[str, str | None]]] = {}
+        for name, old in zip(used, paths, strict=True):
+            new = twin(old) if family(old) == "tf.keras" else None
+            same = False
+            if new is not None:
+                there, here = stack.resolve([{"kind": "chain", "path": p} for p in (old, new)])
+                same = here["ok"] and here["id"] == there["id"]
+            modules.setdefault(new.rpartition(".")[0] if same else ref.path, []).append(
+                (name, None)
+            )
+            if new is not None and not same:
+                plan.manual.append(
+                    (
+                        ref.line,
+                        f"legacy: `{old}` resolves only through the tf.keras compatibility "
+                        f"surface: `{new}` is not the same object (it is imported by name now)",
+                    )
+                )
+        plan.imports[ref.statement] = [("from", m, names) for m, names in modules.items()]
+        lines = [render("from", m, names) for m, names in modules.items()]
+        plan.rewrites.append((ref.line, plan.scan.statements[ref.statement], "; ".join(lines)))
 
 
 def render(kind: str, module: str, names: list[tuple[str, str | None]]) -> str:
@@ -286,13 +326,16 @@ def migrate_file(
 ) -> tuple[Plan, str]:
     """Plan, apply and verify one file; returns (plan, new source)."""
     source = path.read_text(encoding="utf-8")
-    scan_ = scan_source(source, path)
+    scan_ = scan_source(source, path, resolver=stack)
     verdicts = judge.judge([scan_])[scan_]
     plan = Plan(scan_, source)
     bindings = plan_imports(plan, verdicts)
+    plan_stars(plan, stack, verdicts)
     plan_chains(plan, verdicts, bindings)
     plan_calls(plan, stack, verdicts)
     for verdict in verdicts:
+        if verdict.ref.kind == "star" and verdict.ref.statement in plan.imports:
+            continue  # rewritten into the names it binds (plan_stars)
         if applies(verdict) and verdict.status == "stale":
             plan.notes.append(
                 (
@@ -335,7 +378,7 @@ def migrate_file(
         return plan, source
     new_source = apply(plan)
     ast.parse(new_source)  # the output still parses, or this raises
-    new_scan = scan_source(new_source, path)
+    new_scan = scan_source(new_source, path, resolver=stack)
     after = judge.judge([new_scan])[new_scan]
     broken = failing_targets(after) - failing_targets(verdicts)
     if broken:

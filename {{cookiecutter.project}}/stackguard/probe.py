@@ -16,6 +16,8 @@ installed, locked stack, never from a hand-written table:
   ``tf.keras`` compatibility surface (``keras._tf_keras.keras``), and in
   ``tensorflow.compat.v1``.
 - ``modules_with``: the public modules that hold every one of some member names.
+- ``star``: the names ``from <module> import *`` binds (``star_names``): Python's own
+  statement run in a fresh namespace, so ``__all__`` or else the public names decide.
 - ``calls``: which keywords of a call of a public Keras class would raise
   (``call_keywords``); ``removed_methods``: the ``Model`` methods of Keras 2 (TensorFlow's
   internal copy) that the installed ``keras.Model`` lacks.
@@ -425,6 +427,36 @@ def resolve_one(query: dict) -> dict:
     return describe(obj)
 
 
+def star_names(query: dict) -> dict:
+    """The names ``from <path> import *`` binds, as Python binds them.
+
+    ``query``: ``{"path", "dirs"}``. The statement itself runs in a fresh namespace (so the
+    module's ``__all__``, or else its names without a leading underscore, decide: the
+    language reference, "The import statement"). A module of the user's own (found in
+    ``dirs``, see ``locate_local``) is not imported: its names are unknown. Returns
+    ``{"ok": True, "names": [...]}``, or ``{"ok": False, "error": ...}`` when the import
+    fails or the module is the user's.
+    """
+    path = query["path"]
+    top = path.split(".")[0]
+    if top not in STACK_ROOTS:
+        local = locate_local(top, query.get("dirs"))
+        if local is not None:
+            error = local.get("error") or f"`{top}` is the project's own module (not imported)"
+            return {"ok": False, "error": error}
+    namespace: dict = {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exec(f"from {path} import *", namespace)  # noqa: S102 - a dotted module path
+    except BaseException as error:  # noqa: BLE001 - an import that fails in any way is the answer
+        if isinstance(error, KeyboardInterrupt):
+            raise
+        return {"ok": False, "error": describe_error(error)}
+    namespace.pop("__builtins__", None)
+    return {"ok": True, "names": sorted(namespace)}
+
+
 def build_index() -> dict[str, list[dict]]:
     """``{name: [{"path", "id", "kind"}, ...]}`` over the public modules of the stack."""
     global _modules
@@ -529,6 +561,8 @@ def answer(request: dict) -> object:
         return {name: candidates(name) for name in request["names"]}
     if op == "modules_with":
         return modules_with(request["members"])
+    if op == "star":
+        return [star_names(query) for query in request["queries"]]
     if op == "versions":
         import keras
         import tensorflow as tf

@@ -42,7 +42,7 @@ def findings_of(tmp_path, stack, source: str, name: str = "legacy.py") -> dict[i
     path = tmp_path / name
     path.write_text(source)
     by_line: dict[int, list[dict]] = {}
-    for finding in check_imports.findings([scan(path)], stack):
+    for finding in check_imports.findings([scan(path, stack)], stack):
         by_line.setdefault(finding["line"], []).append(finding)
     return by_line
 
@@ -100,7 +100,7 @@ def test_notebook_code_cells_are_checked_with_their_cell(tmp_path, stack):
     }
     path = tmp_path / "old.ipynb"
     path.write_text(json.dumps(notebook))
-    [finding] = check_imports.findings([scan(path)], stack)
+    [finding] = check_imports.findings([scan(path, stack)], stack)
     assert finding["where"] == f"{path}:cell_2:1:1"
     assert finding["fix"] == "from keras.utils import to_categorical"
 
@@ -128,7 +128,7 @@ def test_the_users_own_modules_up_to_the_project_root_are_not_missing_dependenci
     (tmp_path / "scripts").mkdir()
     script = tmp_path / "scripts" / "train.py"
     script.write_text("from models import resnet\nimport not_a_dependency_anywhere\n")
-    [finding] = check_imports.findings([scan(script)], stack)
+    [finding] = check_imports.findings([scan(script, stack)], stack)
     assert finding["line"] == 2 and "not installed in this venv" in finding["message"]
 
 
@@ -144,7 +144,7 @@ def test_cell_magics_and_attribute_assignments_are_not_judged(tmp_path, stack):
     }
     path = tmp_path / "magic.ipynb"
     path.write_text(json.dumps(notebook))
-    assert check_imports.findings([scan(path)], stack) == []
+    assert check_imports.findings([scan(path, stack)], stack) == []
 
 
 CALLS = textwrap.dedent(
@@ -204,3 +204,133 @@ def test_every_call_finding_really_raises_and_the_others_do_not(tmp_path, stack)
         except (TypeError, ValueError, AttributeError):
             raised = True
         assert raised == (number in found), (number, statement)
+
+
+STAR = textwrap.dedent(
+    """\
+    from keras.models import *
+    from keras.layers import *
+    from keras.optimizers import *
+    from keras import backend as keras
+
+    def unet(size=(16, 16, 1)):
+        inputs = Input(size)
+        conv = Conv2D(4, 3, padding="same", kernel_initializer="he_normal")(inputs)
+        model = Model(input=inputs, output=conv)
+        model.compile(optimizer=Adam(lr=1e-4), loss="binary_crossentropy")
+        return keras.floatx(), model
+    """
+)
+EXPLICIT = (
+    STAR.replace("from keras.models import *", "from keras.models import Model")
+    .replace("from keras.layers import *", "from keras.layers import Conv2D, Input")
+    .replace("from keras.optimizers import *", "from keras.optimizers import Adam")
+)
+
+
+def call_messages(found: dict[int, list[dict]]) -> dict[int, list[str]]:
+    return {
+        line: [f["message"] for f in fs if f["status"] == "call"]
+        for line, fs in found.items()
+        if any(f["status"] == "call" for f in fs)
+    }
+
+
+def test_calls_through_star_imports_are_judged_as_through_named_imports(tmp_path, stack):
+    """``from keras.models import *`` binds what Python binds: the same findings, same words."""
+    star = call_messages(findings_of(tmp_path, stack, STAR, "star.py"))
+    explicit = call_messages(findings_of(tmp_path, stack, EXPLICIT, "explicit.py"))
+    assert star == explicit
+    assert sorted(star) == [9, 10] and len(star[9]) == 2
+    assert "`keras.models.Model` does not accept `input`" in star[9][0]
+    assert "`keras.optimizers.Adam` does not accept `lr`" in star[10][0]
+
+
+def test_star_import_names_are_the_ones_python_binds(stack):
+    for module in ("keras.layers", "keras.models", "tensorflow.keras.optimizers"):
+        namespace: dict = {}
+        exec(f"from {module} import *", namespace)
+        namespace.pop("__builtins__")
+        assert stack.star_names(module) == sorted(namespace), module
+    assert stack.star_names("keras.layers.core") is None  # the import fails: nothing known
+
+
+REBOUND = textwrap.dedent(
+    """\
+    import keras
+    from keras.layers import *
+    early = keras.layers.Dense(2, output_dim=2)
+    from keras import backend as keras
+    late = keras.layers
+    class Attention(Layer):
+        def __init__(self, step_dim, **kwargs):
+            super().__init__(**kwargs)
+    attention = Attention(step_dim=4)
+    def build():
+        return keras.floatx(), Dense(1, init="uniform")
+    """
+)
+
+
+def test_each_use_is_judged_by_the_binding_in_force_where_it_runs(tmp_path, stack):
+    """``keras`` is the package on line 3 and the backend from line 4 on; ``Attention`` is
+    the file's own class after line 6. The oracle runs each line."""
+    found = findings_of(tmp_path, stack, REBOUND)
+    assert sorted(found) == [3, 5, 11], {k: [f["message"] for f in v] for k, v in found.items()}
+    assert "`keras.layers.Dense` does not accept `output_dim`" in found[3][0]["message"]
+    assert "module 'keras.backend' has no attribute 'layers'" in found[5][0]["message"]
+    assert "`keras.layers.Dense` does not accept `init`" in found[11][0]["message"]
+    lines = REBOUND.splitlines()
+    namespace: dict = {}
+    for number, line in enumerate(lines[:9], start=1):
+        if line.startswith(" "):
+            continue
+        statement = "\n".join([line, *lines[number : number + 2]]) if "class" in line else line
+        try:
+            exec(statement, namespace)
+        except (AttributeError, TypeError, ValueError):
+            assert number in found, (number, line)
+        else:
+            assert number not in found, (number, line)
+    exec("\n".join(lines[9:]), namespace)
+    with pytest.raises(ValueError, match="init"):
+        namespace["build"]()
+
+
+BRANCHES = textwrap.dedent(
+    """\
+    import sys
+    if "--gru" in sys.argv:
+        from keras.layers import GRU as RNN
+    else:
+        from keras.layers import LSTM as RNN
+    try:
+        from keras.layers import CuDNNLSTM as Fast
+    except ImportError:
+        from keras.layers import LSTM as Fast
+    rnn = RNN(4, consume_less="gpu")
+    fast = Fast(4, consume_less="gpu")
+    """
+)
+
+
+def test_a_name_bound_to_two_objects_is_not_judged_and_is_counted(tmp_path, stack, capsys):
+    """``RNN`` is GRU or LSTM: not known, so no finding, and the summary line counts it.
+    ``Fast`` is LSTM whichever branch ran, since the first import fails."""
+    path = tmp_path / "branches.py"
+    path.write_text(BRANCHES)
+    assert check_imports.main([str(path)], stack=stack) == 1
+    out = capsys.readouterr().out
+    starts = [line.split(": ", 1)[0].rsplit(":", 1)[0] for line in out.splitlines()]
+    assert f"{path}:10" not in starts and f"{path}:11" in starts
+    assert "`keras.layers.LSTM` does not accept `consume_less`" in out
+    assert out.rstrip().endswith(
+        "1 use(s) of a name bound to different objects in different branches, not judged "
+        f"({path}:10:7 `RNN`)"
+    )
+
+
+def test_a_failed_star_import_binds_nothing_known(tmp_path, stack):
+    source = "from keras.layers.core import *\nlayer = Dense(output_dim=3)\n"
+    found = findings_of(tmp_path, stack, source)
+    assert sorted(found) == [1] and "No module named 'keras.layers.core'" in found[1][0]["message"]

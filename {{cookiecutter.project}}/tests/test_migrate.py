@@ -254,3 +254,53 @@ def test_predict_classes_on_a_built_model_is_reported_with_its_replacement(main,
     out = capsys.readouterr().out
     assert f"{path}:12: `net.predict_classes(...)`: Keras 3's `keras.Model` has no" in out
     assert "numpy.argmax(model.predict(x), axis=-1)" in out
+
+
+UNET = """\
+import numpy as np
+from tensorflow.keras.layers import *
+from keras.models import *
+from keras.layers import *
+from keras.optimizers import *
+from keras import backend as keras
+
+
+def build_model(size=(16, 16, 1)):
+    inputs = Input(size)
+    conv = Conv2D(4, 3, activation="relu", padding="same")(inputs)
+    outputs = Conv2D(1, 1, activation="sigmoid")(ThresholdedReLU(0.1)(conv))
+    model = Model(input=inputs, output=outputs)
+    model.compile(optimizer=Adam(lr=1e-4), loss="binary_crossentropy")
+    return model
+
+
+def smooth():
+    return keras.epsilon()
+"""
+
+
+def test_star_imports_become_imports_of_the_names_used_and_their_calls_are_fixed(
+    main, tmp_path, capsys
+):
+    """The names come from the stack's own star import; a ``tensorflow.keras`` name goes to
+    ``keras`` only when it is the same object there (``ThresholdedReLU`` is not in Keras 3)."""
+    path = tmp_path / "unet.py"
+    path.write_text(UNET)
+    assert main([str(path)]) == 1  # ThresholdedReLU stays legacy: reported
+    new = path.read_text()
+    assert new.splitlines()[1:6] == [
+        "from tensorflow.keras.layers import ThresholdedReLU",
+        "from keras.models import Model",
+        "from keras.layers import Conv2D, Input",
+        "from keras.optimizers import Adam",
+        "from keras import backend as keras",
+    ]
+    assert "Model(inputs=inputs, outputs=outputs)" in new and "Adam(learning_rate=1e-4)" in new
+    out = capsys.readouterr().out
+    assert f"{path}:4: from keras.layers import * -> from keras.layers import Conv2D, Input" in out
+    module = load(path)
+    model = module.build_model()
+    assert model(np.zeros((1, 16, 16, 1), np.float32)).shape == (1, 16, 16, 1)
+    assert module.smooth() > 0
+    assert "`tensorflow.keras.layers.ThresholdedReLU` resolves only through the tf.keras" in out
+    assert main([str(path)]) == 1 and path.read_text() == new  # nothing left to rewrite
