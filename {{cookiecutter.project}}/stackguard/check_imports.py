@@ -23,9 +23,10 @@ import sys
 from pathlib import Path
 
 from .calls import judge_calls
+from .fallbacks import judge_fallbacks
 from .references import Scan, python_files, scan
 from .stack import Stack, StackError
-from .verdicts import Judge, describe, statement_of
+from .verdicts import Judge, describe, fixable, statement_of
 
 
 def read_scans(paths: list[Path], stack: Stack | None = None) -> tuple[list[Scan], list[dict]]:
@@ -73,6 +74,20 @@ def findings(scans: list[Scan], stack: Stack) -> list[dict]:
                     "message": issue.message,
                     "statement": None,
                     "fix": issue.new or None,
+                }
+            )
+        for issue in judge_fallbacks(scan_, verdicts, versions, fixable):
+            ref = issue.first.ref
+            found.append(
+                {
+                    "where": scan_.where(ref.line, ref.col),
+                    "path": str(scan_.path),
+                    "line": ref.line,
+                    "severity": "error",
+                    "status": "fallback",
+                    "message": issue.message,
+                    "statement": ref.text,
+                    "fix": statement_of(issue.first),
                 }
             )
         for verdict in verdicts:

@@ -43,6 +43,7 @@ from __future__ import annotations
 import argparse
 import ast
 import contextlib
+import dataclasses
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -54,9 +55,10 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .calls import judge_calls
-from .references import Scan, python_files, scan_source
+from .fallbacks import judge_fallbacks
+from .references import Branch, Scan, python_files, scan_source
 from .stack import Stack, StackError
-from .verdicts import Judge, Verdict, describe, family, tier_of, twin
+from .verdicts import Judge, Verdict, describe, family, fixable, tier_of, twin
 
 STALE_NOTE = "not the same object: check the arguments"
 
@@ -73,6 +75,8 @@ class Plan:
     chains: dict[tuple[int, int], str] = field(default_factory=dict)
     keywords: dict[tuple[int, int], str] = field(default_factory=dict)
     methods: dict[tuple[int, int], str] = field(default_factory=dict)
+    # try statement (line, col) -> (the branch it becomes, that branch's import statements)
+    collapse: dict[tuple[int, int], tuple[int, tuple[int, ...]]] = field(default_factory=dict)
     needs_keras: bool = False
     rewrites: list[tuple[int, str, str]] = field(default_factory=list)
     manual: list[tuple[int, str]] = field(default_factory=list)
@@ -171,6 +175,44 @@ def plan_stars(plan: Plan, stack: Stack, verdicts: list[Verdict]) -> None:
         plan.imports[ref.statement] = [("from", m, names) for m, names in modules.items()]
         lines = [render("from", m, names) for m, names in modules.items()]
         plan.rewrites.append((ref.line, plan.scan.statements[ref.statement], "; ".join(lines)))
+
+
+def branch_statements(branch: Branch) -> set[int]:
+    found = set(branch.statements)
+    for nested in branch.nested:
+        for inner in nested.branches:
+            found |= branch_statements(inner)
+    return found
+
+
+def plan_fallbacks(plan: Plan, verdicts: list[Verdict], versions: dict[str, str]) -> set[int]:
+    """Import fallbacks that fail as a whole (``stackguard.fallbacks``): the first branch
+    whose failing imports all have a verified replacement is written, unguarded; a ``try``
+    of nothing but imports becomes that branch. Others are reported. Returns the numbers of
+    the import statements these fallbacks hold."""
+    handled: set[int] = set()
+    for issue in judge_fallbacks(plan.scan, verdicts, versions, fixable):
+        fallback = issue.fallback
+        for branch in fallback.branches:
+            handled |= branch_statements(branch)
+        if issue.chosen is None:
+            plan.manual.append((issue.first.ref.line, issue.message))
+            continue
+        for verdict in verdicts:
+            if verdict.ref.statement in issue.chosen.statements:
+                verdict.ref = dataclasses.replace(verdict.ref, guarded=False)
+        if fallback.only_imports:
+            index = fallback.branches.index(issue.chosen)
+            plan.collapse[(fallback.line, fallback.col)] = (index, issue.chosen.statements)
+        else:
+            plan.notes.append(
+                (
+                    fallback.line,
+                    "note: this try keeps other code, so it stays; its alternative "
+                    "that can work is rewritten in place",
+                )
+            )
+    return handled
 
 
 def render(kind: str, module: str, names: list[tuple[str, str | None]]) -> str:
@@ -273,6 +315,28 @@ class Rewriter(cst.CSTTransformer):
         new[-1] = new[-1].with_changes(trailing_whitespace=updated.trailing_whitespace)
         return cst.FlattenSentinel(new) if len(new) > 1 else new[0]
 
+    def leave_Try(self, original, updated):
+        line, col = self.start(original)
+        if (line, col) not in self.plan.collapse:
+            return updated
+        index, numbers = self.plan.collapse[(line, col)]
+        block = updated.body if index == 0 else updated.handlers[index - 1].body
+        kept = [
+            statement
+            for statement in block.body
+            if not (
+                isinstance(statement, cst.SimpleStatementLine)
+                and all(isinstance(small, cst.Pass) for small in statement.body)
+            )
+        ]
+        old = "try: ... except ImportError: ..."
+        new = "; ".join(cst.Module(body=[statement]).code.strip() for statement in kept)
+        self.plan.rewrites.append((line, old, new))
+        if not kept:
+            return cst.RemovalSentinel.REMOVE
+        kept[0] = kept[0].with_changes(leading_lines=original.leading_lines)
+        return cst.FlattenSentinel(kept)
+
     def leave_Attribute(self, original, updated):
         key = self.start(original)
         if key in self.plan.chains:
@@ -329,6 +393,7 @@ def migrate_file(
     scan_ = scan_source(source, path, resolver=stack)
     verdicts = judge.judge([scan_])[scan_]
     plan = Plan(scan_, source)
+    handled = plan_fallbacks(plan, verdicts, versions)
     bindings = plan_imports(plan, verdicts)
     plan_stars(plan, stack, verdicts)
     plan_chains(plan, verdicts, bindings)
@@ -336,6 +401,8 @@ def migrate_file(
     for verdict in verdicts:
         if verdict.ref.kind == "star" and verdict.ref.statement in plan.imports:
             continue  # rewritten into the names it binds (plan_stars)
+        if verdict.ref.statement in handled:
+            continue  # in a fallback that fails as a whole: rewritten or reported above
         if applies(verdict) and verdict.status == "stale":
             plan.notes.append(
                 (
@@ -374,7 +441,7 @@ def migrate_file(
                 )
             continue
         plan.manual.append((verdict.ref.line, described[1]))
-    if not plan.rewrites:
+    if not plan.rewrites and not plan.collapse:
         return plan, source
     new_source = apply(plan)
     ast.parse(new_source)  # the output still parses, or this raises

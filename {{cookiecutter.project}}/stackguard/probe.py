@@ -18,6 +18,10 @@ installed, locked stack, never from a hand-written table:
 - ``modules_with``: the public modules that hold every one of some member names.
 - ``star``: the names ``from <module> import *`` binds (``star_names``): Python's own
   statement run in a fresh namespace, so ``__all__`` or else the public names decide.
+- ``version``: the truth of an ``if`` test on ``keras.__version__`` or TensorFlow's
+  (``evaluate_version``), which decides the branch that runs on this stack.
+- ``dropped``: the keywords a constructor accepts and then drops with a warning
+  (``dropped_keywords``), found by constructing it.
 - ``calls``: which keywords of a call of a public Keras class would raise
   (``call_keywords``); ``removed_methods``: the ``Model`` methods of Keras 2 (TensorFlow's
   internal copy) that the installed ``keras.Model`` lacks.
@@ -457,6 +461,31 @@ def star_names(query: dict) -> dict:
     return {"ok": True, "names": sorted(namespace)}
 
 
+def evaluate_version(query: dict) -> dict:
+    """Evaluate a version test (``references.version_test`` vetted it: comparisons, version
+    attributes, ``int``/``split``/``startswith``/``LooseVersion``/``parse``, nothing of the
+    file's own) with its names bound to what ``query["names"]`` paths resolve to.
+
+    Returns ``{"ok": True, "value": bool}`` or ``{"ok": False, "error": ...}``.
+    """
+    namespace: dict = {}
+    try:
+        for name, path in query["names"].items():
+            top = path.split(".")[0]
+            if top not in STACK_ROOTS and locate_local(top, None) is not None:
+                return {"ok": False, "error": f"`{top}` is not an installed module"}
+            namespace[name] = walk(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = eval(query["expr"], {"__builtins__": SAFE_BUILTINS}, namespace)  # noqa: S307
+        return {"ok": True, "value": bool(value)}
+    except Exception as error:  # noqa: BLE001 - a test that cannot be evaluated is unknown
+        return {"ok": False, "error": describe_error(error)}
+
+
+SAFE_BUILTINS = {"int": int, "float": float, "str": str, "tuple": tuple, "map": map, "len": len}
+
+
 def build_index() -> dict[str, list[dict]]:
     """``{name: [{"path", "id", "kind"}, ...]}`` over the public modules of the stack."""
     global _modules
@@ -563,6 +592,8 @@ def answer(request: dict) -> object:
         return modules_with(request["members"])
     if op == "star":
         return [star_names(query) for query in request["queries"]]
+    if op == "version":
+        return evaluate_version(request["query"])
     if op == "versions":
         import keras
         import tensorflow as tf

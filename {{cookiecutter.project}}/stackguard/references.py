@@ -128,6 +128,7 @@ class Scan:
     star_uses: dict[int, set[str]] = field(default_factory=dict)
     # (line, col, name): uses of a stack name bound two ways (different objects): not judged
     unknown: set[tuple[int, int, str]] = field(default_factory=set)
+    fallbacks: list[Fallback] = field(default_factory=list)  # try/except ImportError
     cells: list[tuple[int, int]] | None = None  # notebook: (first line, cell number) per cell
 
     def where(self, line: int, col: int) -> str:
@@ -171,14 +172,73 @@ def notebook_source(text: str) -> tuple[str, list[tuple[int, int]]]:
 IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 
 
-def guarded_imports(tree: ast.AST) -> set[int]:
-    """ids of the import nodes whose failure the code itself expects.
+def catches_import_error(node: ast.AST) -> bool:
+    """Whether a ``try`` has a handler for ImportError (or ModuleNotFoundError, a tuple
+    holding one, ``Exception``, or a bare ``except``)."""
+    if not isinstance(node, ast.Try):
+        return False
+    caught = set()
+    for handler in node.handlers:
+        types_ = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+        caught.update("BaseException" if t is None else (dotted(t) or "") for t in types_)
+    return bool({name.rpartition(".")[2] for name in caught} & IMPORT_ERRORS)
+
+
+# What a version test may hold to be evaluated by the probe: no call but these names or
+# methods, so that evaluating it runs none of the file's own code.
+VERSION_CALLS = {
+    "int", "float", "str", "tuple", "map", "len", "split", "startswith", "LooseVersion",
+    "StrictVersion", "Version", "parse", "parse_version",
+}  # fmt: skip
+VERSION_NODES = (
+    ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Attribute, ast.Name, ast.Constant, ast.Subscript,
+    ast.Slice, ast.Tuple, ast.Call, ast.Load, ast.cmpop, ast.boolop, ast.unaryop,
+)  # fmt: skip
+
+
+def version_test(test: ast.expr, bindings: dict[str, str]) -> dict | None:
+    """``{"expr", "names"}`` for an ``if`` test on a Keras or TensorFlow ``__version__``
+    that the probe may evaluate (``probe.evaluate_version``), else None."""
+    nodes = list(ast.walk(test))
+    if not all(isinstance(n, VERSION_NODES) for n in nodes):
+        return None
+    for node in nodes:
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else dotted(node.func)
+            if name not in VERSION_CALLS or node.keywords:
+                return None
+    versions = [
+        dotted(n) for n in nodes if isinstance(n, ast.Attribute) and n.attr == "__version__"
+    ]
+    roots = {chain.split(".")[0] for chain in versions if chain}
+    if not roots or not all(bindings.get(r, "").split(".")[0] in STACK_ROOTS for r in roots):
+        return None
+    names = {n.id for n in nodes if isinstance(n, ast.Name)}
+    if not names <= set(bindings) | {"int", "float", "str", "tuple", "map", "len"}:
+        return None
+    return {"expr": ast.unparse(test), "names": {n: bindings[n] for n in names if n in bindings}}
+
+
+def guarded_imports(tree: ast.AST, resolver: Resolver | None = None) -> set[int]:
+    """ids of the import nodes whose failure the code itself expects, or that do not run.
 
     Those in a ``try:`` that catches ImportError, and in its handlers (the fallback, as in
-    ``try: import tomllib`` / ``except ModuleNotFoundError: import tomli``), and those under
-    an ``if`` on ``sys.version_info`` or ``sys.platform``.
+    ``try: import tomllib`` / ``except ModuleNotFoundError: import tomli``); those under an
+    ``if`` on ``sys.version_info`` or ``sys.platform``; and those in the branch of an ``if``
+    on ``keras.__version__`` (or TensorFlow's) that the installed stack does not take, as
+    the probe evaluates the test (``version_test``). The branch it takes is judged as any
+    code is.
     """
     guarded: set[int] = set()
+    bindings = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                top = alias.name.split(".")[0]
+                bindings[alias.asname or top] = alias.name if alias.asname else top
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                bindings[alias.asname or alias.name] = f"{node.module}.{alias.name}"
 
     def mark(statements: list[ast.stmt]) -> None:
         for statement in statements:
@@ -187,23 +247,88 @@ def guarded_imports(tree: ast.AST) -> set[int]:
             )
 
     for node in ast.walk(tree):
-        if isinstance(node, ast.Try):
-            caught = set()
+        if catches_import_error(node):
+            mark(node.body)
             for handler in node.handlers:
-                types_ = (
-                    handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-                )
-                caught.update("BaseException" if t is None else (dotted(t) or "") for t in types_)
-            if {name.rpartition(".")[2] for name in caught} & IMPORT_ERRORS:
-                mark(node.body)
-                for handler in node.handlers:
-                    mark(handler.body)
+                mark(handler.body)
         elif isinstance(node, ast.If):
             names = {dotted(n) for n in ast.walk(node.test) if isinstance(n, ast.Attribute)}
             if names & {"sys.version_info", "sys.platform"}:
                 mark(node.body)
                 mark(node.orelse)
+                continue
+            query = version_test(node.test, bindings) if resolver is not None else None
+            taken = resolver.evaluate_version(query) if query else None
+            if taken is not None:
+                mark(node.orelse if taken else node.body)
     return guarded
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One alternative of an import fallback: its import statements (numbers, see
+    ``Ref.statement``), the fallbacks nested in it, and whether it ends in ``raise``."""
+
+    statements: tuple[int, ...]
+    nested: tuple[Fallback, ...]
+    raises: bool
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """A ``try:`` around imports whose handlers catch ImportError: the ``try`` body, then
+    each handler, as ``branches``. ``only_imports``: nothing but imports (and ``pass``) in
+    it, so that ``make migrate`` may replace the whole statement by one branch."""
+
+    line: int
+    col: int
+    end_line: int
+    branches: tuple[Branch, ...]
+    only_imports: bool
+
+
+def import_fallbacks(tree: ast.AST, numbers: dict[int, int]) -> list[Fallback]:
+    """The outermost import fallbacks of a module (nested ones are in their branches)."""
+
+    def fallback(node: ast.Try) -> Fallback:
+        parts = [node.body, *(handler.body for handler in node.handlers)]
+        simple = (
+            not node.orelse
+            and not node.finalbody
+            and all(
+                isinstance(s, (ast.Import, ast.ImportFrom, ast.Pass))
+                for part in parts
+                for s in part
+            )
+        )
+        return Fallback(
+            node.lineno, node.col_offset, node.end_lineno or node.lineno,
+            tuple(branch(part) for part in parts), simple,
+        )  # fmt: skip
+
+    def branch(statements: list[ast.stmt]) -> Branch:
+        imports, nested = [], []
+        pending: list[ast.AST] = list(statements)
+        while pending:
+            node = pending.pop(0)
+            if catches_import_error(node):
+                nested.append(fallback(node))
+                continue
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) in numbers:
+                imports.append(numbers[id(node)])
+            pending.extend(ast.iter_child_nodes(node))
+        raises = any(isinstance(s, ast.Raise) for s in statements)
+        return Branch(tuple(imports), tuple(nested), raises)
+
+    found = []
+    pending: list[ast.AST] = [tree]
+    while pending:
+        node = pending.pop(0)
+        if catches_import_error(node):
+            found.append(fallback(node))
+            continue
+        pending.extend(ast.iter_child_nodes(node))
+    return found
 
 
 CALL_ERRORS = {"TypeError", "ValueError", "AttributeError", "Exception", "BaseException"}
@@ -275,6 +400,9 @@ class Resolver(Protocol):
 
     def one_object(self, paths: list[str]) -> tuple[str, str | None]:
         """``("same", path)``, ``("differ", None)`` or ``("none", None)`` (none resolves)."""
+
+    def evaluate_version(self, query: dict) -> bool | None:
+        """The truth of a version test on the installed stack, or None if unknown."""
 
 
 @dataclass(frozen=True)
@@ -415,7 +543,7 @@ class _Collector:
 
     def collect_imports(self, tree: ast.AST) -> None:
         """One ``Ref`` per imported name, each import statement numbered."""
-        guarded = guarded_imports(tree)
+        guarded = guarded_imports(tree, self.resolver)
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 self.statement += 1
@@ -756,6 +884,7 @@ def scan_source(
     collector = _Collector(scan, source.splitlines(), resolver)
     collector.dirs = search_dirs(path)
     collector.collect_imports(tree)
+    scan.fallbacks = import_fallbacks(tree, collector.numbers)
     collector.expected = expected_failures(tree)
     collector.run(tree)
     scan.refs.sort(key=lambda ref: (ref.line, ref.col))

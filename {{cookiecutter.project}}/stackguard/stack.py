@@ -154,6 +154,12 @@ class Stack:
             return "same", found[0][0]
         return "differ", None
 
+    def evaluate_version(self, query: dict) -> bool | None:
+        """The truth of a version test on this stack (``probe.evaluate_version``), or None
+        when it cannot be evaluated."""
+        answer = self.ask({"op": "version", "query": query})
+        return answer["value"] if answer["ok"] else None
+
     def modules_with(self, members: list[str]) -> list[str]:
         return self.ask({"op": "modules_with", "members": sorted(set(members))})
 

@@ -361,6 +361,17 @@ def tier_of(path: str) -> str:
     return family(path)
 
 
+def fixable(verdict: Verdict) -> bool:
+    """Whether a failing import has a verified replacement that ``make migrate`` writes
+    where the import is not guarded (``migrate.applies``): a public path, not TF1's."""
+    return (
+        verdict.ref.kind != "chain"
+        and verdict.status == "fails"
+        and verdict.new is not None
+        and tier_of(verdict.new) != "tf.compat.v1"
+    )
+
+
 def statement_of(verdict: Verdict) -> str | None:
     """The replacement import statement (or expression, for a chain) as source text."""
     ref, new = verdict.ref, verdict.new

@@ -334,3 +334,54 @@ def test_a_failed_star_import_binds_nothing_known(tmp_path, stack):
     source = "from keras.layers.core import *\nlayer = Dense(output_dim=3)\n"
     found = findings_of(tmp_path, stack, source)
     assert sorted(found) == [1] and "No module named 'keras.layers.core'" in found[1][0]["message"]
+
+
+FALLBACKS = textwrap.dedent(
+    """\
+    import keras
+    try:
+        from keras.engine import merge
+    except ImportError:
+        from keras.layers.merge import concatenate
+    try:
+        from keras.layers.merge import add
+    except ImportError:
+        from keras.layers import add
+    try:
+        from keras.utils.np_utils import to_categorical
+    except:
+        from keras.utils.data_utils import to_categorical
+    try:
+        from keras.layers.core import Dense
+    except (ImportError, AttributeError):
+        raise ImportError("this script needs Keras 2")
+    if keras.__version__.startswith("1."):
+        from keras.layers import Merge
+    else:
+        from keras.layers.core import Dropout
+    """
+)
+
+
+def test_an_import_fallback_is_named_once_when_every_alternative_fails(tmp_path, stack):
+    """Lines 2-5 and 10-13 cannot import on Keras 3 (nor 14-17, which raises); 6-9 can.
+    Line 19 is the branch Keras 3 skips; line 21 the one it takes. The oracle runs each."""
+    found = findings_of(tmp_path, stack, FALLBACKS)
+    assert sorted(found) == [3, 11, 15, 21], {k: v[0]["message"] for k, v in found.items()}
+    for line in (3, 11, 15):
+        [finding] = found[line]
+        assert finding["status"] == "fallback" and "every alternative" in finding["message"]
+    assert "`keras.layers.concatenate`" in found[3][0]["message"]  # the first branch's advice
+    assert found[11][0]["fix"] == "from keras.utils import to_categorical"
+    assert "raises ImportError" in found[15][0]["message"]
+    assert found[21][0]["status"] == "fails"
+    lines = FALLBACKS.splitlines()
+    blocks = {3: (1, 5), 7: (5, 9), 11: (9, 13), 15: (13, 17), 19: (17, 21)}
+    for line, (start, end) in blocks.items():
+        namespace: dict = {}
+        try:
+            exec("import keras\n" + "\n".join(lines[start:end]), namespace)
+        except ImportError:
+            assert line in found or line + 2 in found, line
+        else:
+            assert line not in found, line

@@ -304,3 +304,51 @@ def test_star_imports_become_imports_of_the_names_used_and_their_calls_are_fixed
     assert module.smooth() > 0
     assert "`tensorflow.keras.layers.ThresholdedReLU` resolves only through the tf.keras" in out
     assert main([str(path)]) == 1 and path.read_text() == new  # nothing left to rewrite
+
+
+FALLBACK = """\
+import numpy as np
+
+try:
+    from keras.layers.merge import concatenate
+except ImportError:
+    from keras.engine import merge as concatenate
+
+try:
+    from keras.layers.merge import add
+except ImportError:
+    from keras.layers import add
+
+
+def columns():
+    try:
+        from keras.utils.np_utils import to_categorical
+        legacy = True
+    except ImportError:
+        from keras.utils.data_utils import to_categorical
+        legacy = False
+    return to_categorical(np.array([0, 1])), legacy
+"""
+
+
+def test_a_fallback_that_fails_as_a_whole_becomes_its_working_branch(main, tmp_path, capsys):
+    """The first ``try`` holds only imports: it becomes its first branch, rewritten. The
+    second works already (its fallback resolves): left as is. The third keeps its other
+    code, so it stays a ``try`` with the working import in it."""
+    path = tmp_path / "fallback.py"
+    path.write_text(FALLBACK)
+    with pytest.raises(ImportError):
+        load(path)
+    assert main([str(path)]) == 0
+    new = path.read_text()
+    assert new.startswith("import numpy as np\n\nfrom keras.layers import concatenate\n\ntry:\n")
+    assert "    from keras.layers.merge import add\nexcept ImportError:\n" in new
+    assert "        from keras.utils import to_categorical\n        legacy = True\n" in new
+    out = capsys.readouterr().out
+    assert (
+        f"{path}:3: try: ... except ImportError: ... -> from keras.layers import concatenate" in out
+    )
+    module = load(path)
+    labels, legacy = module.columns()
+    assert labels.tolist() == [[1.0, 0.0], [0.0, 1.0]] and legacy is True
+    assert module.concatenate is __import__("keras").layers.concatenate
