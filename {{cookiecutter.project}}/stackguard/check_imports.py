@@ -69,7 +69,7 @@ def findings(scans: list[Scan], stack: Stack) -> list[dict]:
                     "where": scan_.where(issue.line, issue.col),
                     "path": str(scan_.path),
                     "line": issue.line,
-                    "severity": "error",
+                    "severity": issue.severity,
                     "status": "call",
                     "message": issue.message,
                     "statement": None,

@@ -54,7 +54,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from .calls import judge_calls
+from .calls import SCHEDULE, judge_calls
 from .fallbacks import judge_fallbacks
 from .references import Branch, Scan, python_files, scan_source
 from .stack import Stack, StackError
@@ -77,6 +77,8 @@ class Plan:
     methods: dict[tuple[int, int], str] = field(default_factory=dict)
     # try statement (line, col) -> (the branch it becomes, that branch's import statements)
     collapse: dict[tuple[int, int], tuple[int, tuple[int, ...]]] = field(default_factory=dict)
+    # optimizer call (line, col) -> (schedule class as spelled here, default rate or None)
+    schedules: dict[tuple[int, int], tuple[str, str | None]] = field(default_factory=dict)
     needs_keras: bool = False
     rewrites: list[tuple[int, str, str]] = field(default_factory=list)
     manual: list[tuple[int, str]] = field(default_factory=list)
@@ -264,15 +266,67 @@ def plan_chains(plan: Plan, verdicts: list[Verdict], bindings: dict[str, str]) -
         plan.rewrites.append((ref.line, ref.text, text))
 
 
-def plan_calls(plan: Plan, stack: Stack, verdicts: list[Verdict]) -> None:
+def plan_calls(plan: Plan, stack: Stack, verdicts: list[Verdict], bindings: dict[str, str]) -> None:
     """Keyword and method fixes (``stackguard.calls``), each checked against the stack."""
     for issue in judge_calls(plan.scan, stack, verdicts):
         if issue.edit is None:
             plan.manual.append((issue.line, issue.message))
             continue
         kind, where, new = issue.edit
+        if kind == "schedule":
+            plan_schedule(plan, issue, new, bindings)
+            continue
         (plan.keywords if kind == "keyword" else plan.methods)[where] = new
         plan.rewrites.append((issue.line, issue.old, issue.new))
+
+
+def numeric(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float)
+
+
+def plan_schedule(plan: Plan, issue, default: str, bindings: dict[str, str]) -> None:
+    """An optimizer's ``decay=`` becomes ``learning_rate=InverseTimeDecay(lr, decay_steps=1,
+    decay_rate=decay)`` (Keras 2's ``lr / (1 + decay * iterations)``; the equivalence is
+    proven in ``tests/test_advice.py``), when the rate and the decay are number literals;
+    else it is reported."""
+    call = issue.call
+    node = next(
+        (
+            n
+            for n in ast.walk(ast.parse(plan.source))
+            if isinstance(n, ast.Call) and (n.lineno, char_col(plan, n)) == (call.line, call.col)
+        ),
+        None,
+    )
+    text, needs_keras = spell(SCHEDULE, "keras", bindings)
+    keywords = {k.arg: k.value for k in node.keywords} if node else {}
+    rate = keywords.get("learning_rate", keywords.get("lr"))
+    if rate is None and node is not None and node.args and not keywords.keys() & {"lr"}:
+        rate = node.args[0]
+    given = rate is not None
+    try:
+        float(default) if not given else None
+    except ValueError:
+        default = None
+    if (
+        node is None
+        or text is None
+        or not numeric(keywords.get("decay"))
+        or (given and not numeric(rate))
+        or (not given and default is None)
+        or any(isinstance(a, ast.Starred) for a in node.args)
+        or None in keywords
+    ):
+        plan.manual.append((issue.line, issue.message))
+        return
+    plan.needs_keras = plan.needs_keras or needs_keras
+    plan.schedules[(call.line, call.col)] = (text, None if given else default)
+    plan.rewrites.append((issue.line, "decay=", f"learning_rate={text}(..., decay_steps=1, ...)"))
+
+
+def char_col(plan: Plan, node: ast.AST) -> int:
+    line = plan.source.splitlines()[node.lineno - 1]
+    return len(line.encode("utf-8")[: node.col_offset].decode("utf-8", errors="replace"))
 
 
 class Rewriter(cst.CSTTransformer):
@@ -337,6 +391,38 @@ class Rewriter(cst.CSTTransformer):
         kept[0] = kept[0].with_changes(leading_lines=original.leading_lines)
         return cst.FlattenSentinel(kept)
 
+    def leave_Call(self, original, updated):
+        key = self.start(original)
+        if key not in self.plan.schedules:
+            return updated
+        schedule, default = self.plan.schedules[key]
+        args = list(updated.args)
+        decay = next(a for a in args if a.keyword is not None and a.keyword.value == "decay")
+        last = decay is args[-1]
+        args.remove(decay)
+        rate = next(
+            (
+                a
+                for a in args
+                if a.keyword is not None and a.keyword.value in ("learning_rate", "lr")
+            ),
+            args[0] if default is None else None,
+        )
+        rate_code = default if rate is None else cst.Module(body=[]).code_for_node(rate.value)
+        decay_code = cst.Module(body=[]).code_for_node(decay.value)
+        value = cst.parse_expression(
+            f"{schedule}({rate_code}, decay_steps=1, decay_rate={decay_code})"
+        )
+        if rate is None:
+            tight = cst.SimpleWhitespace("")
+            equal = cst.AssignEqual(whitespace_before=tight, whitespace_after=tight)
+            args.append(cst.Arg(keyword=cst.Name("learning_rate"), value=value, equal=equal))
+        else:
+            args[args.index(rate)] = rate.with_changes(value=value)
+        if last:  # the last argument ends as the removed one did (its comma, its newline)
+            args[-1] = args[-1].with_changes(comma=decay.comma)
+        return updated.with_changes(args=args)
+
     def leave_Attribute(self, original, updated):
         key = self.start(original)
         if key in self.plan.chains:
@@ -397,7 +483,7 @@ def migrate_file(
     bindings = plan_imports(plan, verdicts)
     plan_stars(plan, stack, verdicts)
     plan_chains(plan, verdicts, bindings)
-    plan_calls(plan, stack, verdicts)
+    plan_calls(plan, stack, verdicts, bindings)
     for verdict in verdicts:
         if verdict.ref.kind == "star" and verdict.ref.statement in plan.imports:
             continue  # rewritten into the names it binds (plan_stars)

@@ -327,6 +327,89 @@ def call_keywords(query: dict) -> dict:
             "rejected": rejected}  # fmt: skip
 
 
+def popped_only(obj: object) -> set[str]:
+    """Keywords a class's ``__init__`` chain reads out of ``**kwargs`` and no signature
+    names (``kwargs.pop("decay", None)`` in ``BaseOptimizer``): the ones a constructor may
+    take only to drop."""
+    named: set[str] = set()
+    popped: set[str] = set()
+    for klass in getattr(obj, "__mro__", ()):
+        function = klass.__dict__.get("__init__") if klass is not object else None
+        if function is None:
+            continue
+        try:
+            params = inspect.signature(function).parameters.values()
+        except (TypeError, ValueError):
+            continue
+        var_keyword = next((p.name for p in params if p.kind is p.VAR_KEYWORD), None)
+        named.update(p.name for p in params if p.kind is not p.VAR_KEYWORD)
+        tree = source_tree(function) if var_keyword else None
+        if tree is not None:
+            popped |= popped_keywords(tree, var_keyword)
+    return popped - named
+
+
+def state(obj: object) -> dict[str, object]:
+    """An object's attributes, plain values as they are and others by type: what a
+    constructor kept of its arguments."""
+    plain = (int, float, str, bool, type(None), tuple, list, dict)
+    return {
+        key: value if isinstance(value, plain) else type(value).__qualname__
+        for key, value in vars(obj).items()
+    }
+
+
+def build(klass: type, positional: int, keywords: dict) -> tuple[object, list[str]]:
+    """``klass(..., name="probe", **keywords)`` with as many positional arguments as the
+    call had: each parameter's default, or 1 where it has none. Returns the object and the
+    warnings it issued."""
+    params = [
+        p
+        for p in list(inspect.signature(klass.__init__).parameters.values())[1:]
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    args = [1 if p.default is p.empty else p.default for p in params[:positional]]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        obj = klass(*args, **{"name": "probe", **keywords})
+    return obj, [str(w.message) for w in caught]
+
+
+def dropped_keywords(query: dict) -> dict:
+    """Which keywords of a call a Keras class accepts and then drops.
+
+    ``query``: ``{"path", "positional", "keywords": [...]}``. A keyword is dropped when the
+    class's ``__init__`` chain only reads it out of ``**kwargs`` (``popped_only``), and
+    constructing the class with it (value 1, placeholders for the positional arguments)
+    issues a warning naming it and leaves the object's state as it is without it. Returns
+    ``{"dropped": {keyword: warning}, "first": [name, default]}``: ``first`` is the
+    constructor's first parameter and its default (``repr``), for a rewrite that needs it.
+    ``dropped`` is empty when the callee cannot be built so.
+    """
+    try:
+        obj = walk(query["path"])
+    except Exception:  # noqa: BLE001 - an unresolved callee is judged by its import
+        return {"dropped": {}, "first": None}
+    if keras_base(obj) not in ("layer", "optimizer", "callback", "loss", "metric"):
+        return {"dropped": {}, "first": None}
+    candidates = popped_only(obj) & set(query["keywords"])
+    dropped = {}
+    for keyword in sorted(candidates):
+        try:
+            plain, _ = build(obj, max(query.get("positional", 0), 0), {})
+            given, messages = build(obj, max(query.get("positional", 0), 0), {keyword: 1})
+        except Exception:  # noqa: BLE001, S112 - not buildable with placeholders: not judged
+            continue
+        named = [m for m in messages if f"`{keyword}`" in m or f"'{keyword}'" in m]
+        if named and state(plain) == state(given):
+            dropped[keyword] = named[0]
+    first = list(inspect.signature(obj.__init__).parameters.values())[1:2]
+    return {
+        "dropped": dropped,
+        "first": [first[0].name, repr(first[0].default)] if first else None,
+    }
+
+
 def removed_methods() -> dict[str, str]:
     """``{method: class}``: public methods of TensorFlow's internal Keras 2 copy
     (``tensorflow.python.keras.models.Sequential``/``Model``) that ``keras.Model`` lacks."""
@@ -594,6 +677,8 @@ def answer(request: dict) -> object:
         return [star_names(query) for query in request["queries"]]
     if op == "version":
         return evaluate_version(request["query"])
+    if op == "dropped":
+        return [dropped_keywords(query) for query in request["queries"]]
     if op == "versions":
         import keras
         import tensorflow as tf

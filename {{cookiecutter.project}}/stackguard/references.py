@@ -82,9 +82,13 @@ class Ref:
 
 @dataclass(frozen=True)
 class Keyword:
+    """A keyword argument of a call; ``falsy`` when its value is a literal ``0``, ``0.0``,
+    ``None`` or ``False`` (such an argument asks for nothing)."""
+
     name: str
     line: int
     col: int
+    falsy: bool = False
 
 
 @dataclass(frozen=True)
@@ -828,7 +832,12 @@ class _Uses(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         c = self.c
         keywords = tuple(
-            Keyword(kw.arg, kw.value.lineno, c.col(kw.value.lineno, kw.value.col_offset))
+            Keyword(
+                kw.arg,
+                kw.value.lineno,
+                c.col(kw.value.lineno, kw.value.col_offset),
+                isinstance(kw.value, ast.Constant) and not kw.value.value,
+            )
             for kw in node.keywords
             if kw.arg is not None
         )

@@ -170,6 +170,11 @@ class Stack:
         """One answer per ``{"path", "positional", "keywords"}`` (``probe.call_keywords``)."""
         return self.ask({"op": "calls", "queries": queries}) if queries else []
 
+    def dropped(self, queries: list[dict]) -> list[dict]:
+        """One ``{"dropped": {keyword: warning}}`` per ``{"path", "positional", "keywords"}``
+        (``probe.dropped_keywords``): keywords accepted and then dropped."""
+        return self.ask({"op": "dropped", "queries": queries}) if queries else []
+
     def removed_methods(self) -> dict[str, str]:
         """``{method: Keras 2 class}`` that ``keras.Model`` lacks (``probe.removed_methods``)."""
         return self.ask({"op": "removed_methods"})

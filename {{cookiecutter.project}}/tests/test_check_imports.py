@@ -2,6 +2,7 @@
 
 import json
 import textwrap
+import warnings
 
 import keras
 import pytest
@@ -385,3 +386,50 @@ def test_an_import_fallback_is_named_once_when_every_alternative_fails(tmp_path,
             assert line in found or line + 2 in found, line
         else:
             assert line not in found, line
+
+
+DECAY = textwrap.dedent(
+    """\
+    import keras
+    from keras.optimizers import SGD, Adam, RMSprop, Adagrad, Adadelta, Adamax, Nadam
+    from keras.layers import Dense, Embedding
+    sgd = SGD(lr=0.01, decay=1e-6, momentum=0.9, nesterov=True)
+    rms = RMSprop(learning_rate=0.001, rho=0.9, decay=1e-5)
+    ada = Adagrad(learning_rate=0.01, decay=1e-4)
+    delta = Adadelta(learning_rate=1.0, rho=0.95, decay=1e-4)
+    adam = Adam(1e-4, decay=1e-4)
+    adamax = Adamax(0.002, 0.9, 0.999, decay=1e-4)
+    nadam = Nadam(learning_rate=0.002, decay=4e-3)
+    chained = keras.optimizers.Adam(learning_rate=1e-3, decay=0.0)
+    embedding = Embedding(1000, 64, input_length=20)
+    dense = Dense(3, input_shape=(4,))
+    """
+)
+
+
+def test_arguments_keras_drops_are_warnings_and_each_really_is_dropped(tmp_path, stack):
+    """``decay`` on every optimizer that had it, positional or not; ``decay=0.0`` asked for
+    nothing; ``input_shape`` warns but is kept. The oracle builds each call and watches
+    for the warning."""
+    found = findings_of(tmp_path, stack, DECAY)
+    dropped = {
+        line: [f for f in fs if "and drops it" in f["message"]] for line, fs in found.items()
+    }
+    dropped = {line: fs for line, fs in dropped.items() if fs}
+    assert sorted(dropped) == [4, 5, 6, 7, 8, 9, 10, 12], found
+    for line in range(4, 11):
+        [finding] = dropped[line]
+        assert finding["severity"] == "warning"
+        assert "InverseTimeDecay(lr, decay_steps=1, decay_rate=decay)" in finding["message"]
+    assert "keras.Input(shape=(input_length,))" in dropped[12][0]["message"]
+    namespace: dict = {}
+    lines = DECAY.splitlines()
+    exec("\n".join(lines[:3]), namespace)
+    for number in range(4, 14):
+        statement = lines[number - 1].replace("lr=", "learning_rate=")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            exec(statement, namespace)
+        said = " ".join(str(w.message) for w in caught)
+        ignored = "will be ignored" in said or "Just remove it" in said
+        assert ignored == (number in dropped) or number == 11, (number, said)

@@ -352,3 +352,43 @@ def test_a_fallback_that_fails_as_a_whole_becomes_its_working_branch(main, tmp_p
     labels, legacy = module.columns()
     assert labels.tolist() == [[1.0, 0.0], [0.0, 1.0]] and legacy is True
     assert module.concatenate is __import__("keras").layers.concatenate
+
+
+DECAY = """\
+import keras
+from keras.optimizers import SGD, Adam
+
+fast = Adam(1e-2, decay=1e-2)
+momentum = SGD(lr=0.1, decay=0.05, momentum=0.9)
+default = SGD(
+    momentum=0.5,
+    decay=0.1,
+)
+rate = 0.1
+named = SGD(rate, decay=0.05)
+"""
+
+
+def test_decay_becomes_the_inverse_time_decay_schedule_with_the_same_rates(main, tmp_path, capsys):
+    """Each optimizer's rate at step k is ``lr / (1 + decay * k)``, Keras 2's rule; a rate
+    that is not a literal is reported, not rewritten."""
+    path = tmp_path / "decay.py"
+    path.write_text(DECAY)
+    assert main([str(path)]) == 1
+    new = path.read_text()
+    assert "decay=" not in new.replace("decay_rate=", "").replace("named = SGD(rate, decay", "")
+    assert "SGD(rate, decay=0.05)" in new
+    out = capsys.readouterr().out
+    assert f"{path}:11: `SGD(..., decay=...)`" in out
+    with pytest.warns(UserWarning, match="decay"):  # the one left as is still drops it
+        module = load(path)
+    for optimizer, rate, decay in [
+        (module.fast, 1e-2, 1e-2),
+        (module.momentum, 0.1, 0.05),
+        (module.default, 0.01, 0.1),  # SGD's own default rate
+    ]:
+        schedule = optimizer._learning_rate  # the schedule object (learning_rate is its value)
+        assert isinstance(schedule, module.keras.optimizers.schedules.InverseTimeDecay)
+        for step in (0, 1, 10, 1000):
+            assert float(schedule(step)) == pytest.approx(rate / (1 + decay * step), rel=1e-6)
+    assert module.momentum.momentum == 0.9 and module.default.momentum == 0.5
