@@ -622,6 +622,9 @@ class _Collector:
             env.bind(node.name, OTHER)
         elif isinstance(node, ast.If):
             self.uses([node.test], env)
+            taken = self.version_branch(node.test)
+            if taken is not None:  # the stack decides: only that branch runs
+                return self.block(node.body if taken else node.orelse, env, deferred)
             then = self.block(node.body, env.copy(), deferred)
             return Env.merge([then, self.block(node.orelse, env.copy(), deferred)])
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
@@ -679,6 +682,12 @@ class _Collector:
         else:
             self.uses([c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)], env)
         return env
+
+    def version_branch(self, test: ast.expr) -> bool | None:
+        """For an ``if`` on a Keras or TensorFlow ``__version__``: whether the installed
+        stack takes its body (``probe.evaluate_version``); None for any other test."""
+        query = version_test(test, self.bindings) if self.resolver is not None else None
+        return self.resolver.evaluate_version(query) if query else None
 
     def import_from(self, node: ast.ImportFrom, env: Env) -> None:
         if node.module == "__future__":
