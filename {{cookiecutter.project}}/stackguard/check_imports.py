@@ -4,11 +4,15 @@
 every import statement and every attribute chain rooted at an imported stack module
 (``keras.x.y``, ``tf.keras.x.y``, ``K.x`` after ``from keras import backend as K``) in
 ``.py`` files and in the code cells of ``.ipynb`` notebooks, and asks the installed stack,
-in one probe process, whether each resolves (``stackguard.verdicts``), and whether its
-calls would raise: constructor keywords, removed ``Model`` methods (``stackguard.calls``).
-It prints one line per finding, ``path:line:col: severity: message``, saying what fails or
-is legacy, why, and the verified fix, then a summary line. Files that do not parse are
-findings too.
+in one probe process, whether each resolves (``stackguard.verdicts``), whether its
+calls would raise or lose an argument: constructor keywords, removed ``Model`` methods,
+arguments Keras accepts and drops (``stackguard.calls``), and whether an import fallback
+can succeed at all (``stackguard.fallbacks``). Names are taken as bound where each use
+runs, star imports included (``stackguard.references``). It prints one line per finding,
+``path:line:col: severity: message``, saying what fails or is legacy, why, and the
+verified fix, then a summary line, which also counts the uses not judged because their
+name is bound to different objects in different branches (with ``--json``, the findings
+go to stdout and the summary to stderr). Files that do not parse are findings too.
 
 Exit status: 0 when there is no finding, 1 when there is any, 2 when the stack cannot be
 probed (the message names the interpreter and the fix).

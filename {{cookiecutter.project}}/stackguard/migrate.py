@@ -21,6 +21,11 @@ written:
   a ``tensorflow.keras`` name goes to its ``keras`` path when that is the same object. This
   is the change the Keras 3 migration guide recommends, and it makes the file checkable
   name by name; a star import that fails is reported, as any failing import;
+- an import fallback that cannot succeed (``stackguard.fallbacks``) becomes its first
+  branch whose failing imports all have a verified replacement: the whole ``try`` when it
+  holds nothing but imports, else that branch's imports in place; otherwise it is reported;
+- an optimizer's ``decay=`` (accepted and dropped by Keras 3) becomes an
+  ``InverseTimeDecay`` schedule of the same rates when rate and decay are number literals;
 - call-level breakages (``stackguard.calls``): keyword renames of the same meaning
   (``lr=`` -> ``learning_rate=``, ``Model(input=, output=)`` -> ``inputs=``/``outputs=``,
   ``nb_epoch=`` -> ``epochs=``), ``fit_generator``/``evaluate_generator``/
@@ -484,6 +489,14 @@ def migrate_file(
     plan_stars(plan, stack, verdicts)
     plan_chains(plan, verdicts, bindings)
     plan_calls(plan, stack, verdicts, bindings)
+    for line, _, name in sorted(scan_.unknown):
+        plan.manual.append(
+            (
+                line,
+                f"`{name}` is bound to different objects in different branches here: "
+                "this use was not judged; check it by hand",
+            )
+        )
     for verdict in verdicts:
         if verdict.ref.kind == "star" and verdict.ref.statement in plan.imports:
             continue  # rewritten into the names it binds (plan_stars)

@@ -6,6 +6,12 @@ namespace), with IPython magics (``%...``, ``!...``) blanked so that line number
 reference then carries its cell. Positions are 1-based lines and 0-based columns in
 characters (``ast`` counts UTF-8 bytes; they are converted).
 
+Names are bound as Python binds them, in the order the code runs (``_Collector``): a use
+is judged by the binding in force there; star imports bind what the installed stack's own
+star import binds, asked of a ``Resolver`` (``stack.Stack``), which also settles names
+bound in two branches and evaluates ``__version__`` switches. Without a resolver, a star
+import binds nothing known.
+
 ``scan(path)`` returns a ``Scan``; ``SyntaxError``/``UnicodeDecodeError``/``ValueError``
 (bad notebook JSON) propagate for the caller to report.
 """

@@ -433,3 +433,28 @@ def test_arguments_keras_drops_are_warnings_and_each_really_is_dropped(tmp_path,
         said = " ".join(str(w.message) for w in caught)
         ignored = "will be ignored" in said or "Just remove it" in said
         assert ignored == (number in dropped) or number == 11, (number, said)
+
+
+SWITCHES = textwrap.dedent(
+    """\
+    import os
+    import keras
+    if keras.__version__ < "2":
+        from keras.layers import Merge
+        merged = Merge([1, 2], mode="concat")
+    else:
+        from keras.layers import Dense
+        dense = Dense(2, output_dim=2)
+    if os.system("true") == 0 and keras.__version__ > "2":
+        from keras.layers.core import Flatten
+    """
+)
+
+
+def test_a_version_switch_is_judged_in_the_branch_the_stack_takes_only(tmp_path, stack):
+    """Keras 3's version is not below 2: lines 4-5 never run (no finding), line 8 does. A
+    test that calls anything else (line 9) is not evaluated: its imports are judged."""
+    found = findings_of(tmp_path, stack, SWITCHES)
+    assert sorted(found) == [8, 10], {k: v[0]["message"] for k, v in found.items()}
+    assert "does not accept `output_dim`" in found[8][0]["message"]
+    assert keras.__version__ >= "2"  # the oracle of the test on line 3

@@ -392,3 +392,19 @@ def test_decay_becomes_the_inverse_time_decay_schedule_with_the_same_rates(main,
         for step in (0, 1, 10, 1000):
             assert float(schedule(step)) == pytest.approx(rate / (1 + decay * step), rel=1e-6)
     assert module.momentum.momentum == 0.9 and module.default.momentum == 0.5
+
+
+def test_a_call_through_a_name_bound_two_ways_is_left_to_the_user(main, tmp_path, capsys):
+    source = (
+        "import os\n"
+        "if os.environ.get('CELL') == 'gru':\n"
+        "    from keras.layers import GRU as RNN\n"
+        "else:\n"
+        "    from keras.layers import LSTM as RNN\n"
+        "layer = RNN(4, dropout_W=0.2)\n"
+    )
+    path = tmp_path / "branches.py"
+    path.write_text(source)
+    assert main([str(path)]) == 1
+    assert path.read_text() == source
+    assert f"{path}:6: `RNN` is bound to different objects" in capsys.readouterr().out
