@@ -324,6 +324,8 @@ def import_fallbacks(tree: ast.AST, numbers: dict[int, int]) -> list[Fallback]:
             if catches_import_error(node):
                 nested.append(fallback(node))
                 continue
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue  # its imports run when it is called, not with the try
             if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) in numbers:
                 imports.append(numbers[id(node)])
             pending.extend(ast.iter_child_nodes(node))
