@@ -61,6 +61,7 @@ _objects: dict[int, object] = {}  # keeps every answered object alive, so its id
 _index: dict[str, list[dict]] | None = None
 _accepted: dict[int, list[str] | None] = {}  # accepted_keywords per object id (kept alive)
 _modules: dict[str, object] | None = None
+_popped: dict[int, set[str]] = {}  # popped_only per class id (kept alive)
 
 
 def describe_error(error: BaseException) -> str:
@@ -330,7 +331,13 @@ def call_keywords(query: dict) -> dict:
 def popped_only(obj: object) -> set[str]:
     """Keywords a class's ``__init__`` chain reads out of ``**kwargs`` and no signature
     names (``kwargs.pop("decay", None)`` in ``BaseOptimizer``): the ones a constructor may
-    take only to drop."""
+    take only to drop. Cached per class (it reads the chain's source)."""
+    if id(obj) not in _popped:
+        _popped[keep(obj)] = read_popped_only(obj)
+    return _popped[id(obj)]
+
+
+def read_popped_only(obj: object) -> set[str]:
     named: set[str] = set()
     popped: set[str] = set()
     for klass in getattr(obj, "__mro__", ()):
