@@ -527,7 +527,8 @@ def star_names(query: dict) -> dict:
     ``query``: ``{"path", "dirs"}``. The statement itself runs in a fresh namespace (so the
     module's ``__all__``, or else its names without a leading underscore, decide: the
     language reference, "The import statement"). A module of the user's own (found in
-    ``dirs``, see ``locate_local``) is not imported: its names are unknown. Returns
+    ``dirs``, see ``locate_local``) is not imported: its names are read from its source
+    (``own_star_names``). Returns
     ``{"ok": True, "names": [...]}``, or ``{"ok": False, "error": ...}`` when the import
     fails or the module is the user's.
     """
@@ -536,8 +537,12 @@ def star_names(query: dict) -> dict:
     if top not in STACK_ROOTS:
         local = locate_local(top, query.get("dirs"))
         if local is not None:
-            error = local.get("error") or f"`{top}` is the project's own module (not imported)"
-            return {"ok": False, "error": error}
+            if not local["ok"]:
+                return {"ok": False, "error": local["error"]}
+            names = own_star_names(path, query.get("dirs") or [])
+            if names is None:
+                return {"ok": False, "error": f"the names of `{path}` are not known"}
+            return {"ok": True, "names": names}
     namespace: dict = {}
     try:
         with warnings.catch_warnings():
@@ -549,6 +554,59 @@ def star_names(query: dict) -> dict:
         return {"ok": False, "error": describe_error(error)}
     namespace.pop("__builtins__", None)
     return {"ok": True, "names": sorted(namespace)}
+
+
+def own_star_names(path: str, directories: list[str]) -> list[str] | None:
+    """The names ``from <path> import *`` binds, for a module of the project's own: read
+    from its source, never run. A literal ``__all__``, else the names its top-level code
+    binds (in ``if``/``try``/``with`` blocks too) without a leading underscore. None when
+    the file is not found or does not parse, when ``__all__`` is not a literal, or when the
+    module itself star-imports (its names then depend on another module)."""
+    parts = path.split(".")
+    for folder in directories:
+        base = os.path.join(folder, *parts)
+        for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+            if os.path.isfile(candidate):
+                break
+        else:
+            continue
+        try:
+            with open(candidate, encoding="utf-8") as handle:
+                tree = ast.parse(handle.read())
+        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+            return None
+        return top_level_names(tree)
+    return None
+
+
+def top_level_names(tree: ast.Module) -> list[str] | None:
+    names: set[str] = set()
+    pending: list[ast.stmt] = list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+            for field in ("body", "orelse", "finalbody"):
+                pending.extend(getattr(node, field, []))
+            pending.extend(s for h in getattr(node, "handlers", []) for s in h.body)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.name == "*":
+                    return None
+                names.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id == "__all__":
+                    if isinstance(node, ast.AugAssign) or node.value is None:
+                        return None  # __all__ built up in steps: not read statically
+                    try:
+                        return sorted(ast.literal_eval(node.value))
+                    except ValueError:
+                        return None
+                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+    return sorted(name for name in names if not name.startswith("_"))
 
 
 def evaluate_version(query: dict) -> dict:

@@ -135,7 +135,8 @@ class Stack:
 
     def star_names(self, module: str, dirs: list[str] | None = None) -> list[str] | None:
         """The names ``from module import *`` binds (``probe.star_names``); None when the
-        import fails or the module is the user's own (its names are not known)."""
+        import fails or the names are not known (a module of the project's own whose
+        source does not say them plainly)."""
         (answer,) = self.ask({"op": "star", "queries": [{"path": module, "dirs": dirs}]})
         return answer["names"] if answer["ok"] else None
 

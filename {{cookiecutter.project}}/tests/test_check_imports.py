@@ -458,3 +458,27 @@ def test_a_version_switch_is_judged_in_the_branch_the_stack_takes_only(tmp_path,
     assert sorted(found) == [8, 10], {k: v[0]["message"] for k, v in found.items()}
     assert "does not accept `output_dim`" in found[8][0]["message"]
     assert keras.__version__ >= "2"  # the oracle of the test on line 3
+
+
+def test_a_star_import_of_the_projects_own_module_binds_what_its_source_binds(tmp_path, stack):
+    """``helpers.py`` is read, never run: it defines ``plot`` (not ``Adam``), so ``Adam``
+    stays Keras's; ``layers.py`` defines its own ``Dense``, so that one is not Keras's."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "helpers.py").write_text(
+        "raise RuntimeError('never run')\ndef plot(history):\n    return history\n"
+    )
+    (tmp_path / "mylayers.py").write_text(
+        "__all__ = ['Dense']\ndef Dense(units, init=None):\n    pass\n"
+    )
+    source = (
+        "from keras.optimizers import Adam\n"
+        "from keras.layers import Dense\n"
+        "from helpers import *\n"
+        "optimizer = Adam(lr=0.1)\n"
+        "layer = Dense(2, output_dim=2)\n"
+        "from mylayers import *\n"
+        "mine = Dense(2, init='uniform')\n"
+    )
+    found = findings_of(tmp_path, stack, source, "train.py")
+    assert sorted(found) == [4, 5], {k: v[0]["message"] for k, v in found.items()}
+    assert stack.star_names("helpers", [str(tmp_path)]) == ["plot"]
