@@ -706,14 +706,26 @@ class _Collector:
                 env.bind(alias.asname or alias.name, bound)
                 continue
             names = None
-            if self.resolver is not None and not node.level and node.module:
+            if self.resolver is not None and node.module and not node.level:
                 names = self.resolver.star_names(node.module, self.dirs)
+            elif self.resolver is not None and node.module and self.package(node):
+                names = self.resolver.star_names(node.module, [str(self.package(node))])
             if names is None:
                 env.blind()
                 continue
-            number = self.numbers[id(node)]
+            number = self.numbers.get(id(node), 0)  # 0: relative, never rewritten
+            prefix = "." * node.level + node.module  # a relative path is no stack path
             for name in names:
-                env.bind(name, Alt("path", f"{node.module}.{name}", number))
+                env.bind(name, Alt("path", f"{prefix}.{name}", number))
+
+    def package(self, node: ast.ImportFrom) -> Path | None:
+        """The folder a relative ``from .module import *`` reads, if that module is there."""
+        folder = self.scan.path.resolve().parent
+        for _ in range(node.level - 1):
+            folder = folder.parent
+        base = folder.joinpath(*node.module.split("."))
+        exists = base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+        return folder if exists else None
 
     def bind_targets(self, target: ast.expr, env: Env, value: Alt) -> None:
         if isinstance(target, ast.Name):

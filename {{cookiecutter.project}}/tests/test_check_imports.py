@@ -482,3 +482,16 @@ def test_a_star_import_of_the_projects_own_module_binds_what_its_source_binds(tm
     found = findings_of(tmp_path, stack, source, "train.py")
     assert sorted(found) == [4, 5], {k: v[0]["message"] for k, v in found.items()}
     assert stack.star_names("helpers", [str(tmp_path)]) == ["plot"]
+
+
+def test_a_relative_star_import_binds_what_the_sibling_module_binds(tmp_path, stack):
+    (tmp_path / "pyproject.toml").write_text("")
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "common.py").write_text("EPOCHS = 3\n")
+    (package / "train.py").write_text(
+        "from keras.optimizers import SGD\nfrom .common import *\nsgd = SGD(lr=0.1)\n"
+    )
+    found = check_imports.findings([scan(package / "train.py", stack)], stack)
+    assert [(f["line"], f["status"]) for f in found] == [(3, "call")]
