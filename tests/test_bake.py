@@ -21,8 +21,8 @@ PACKAGE_FILES = [
     "distributed/multi_worker",
 ]  # fmt: skip
 GUARD_FILES = [
-    "__init__", "advice", "bench", "calls", "check_imports", "doctor", "kernel", "locks", "migrate",
-    "probe", "references", "result", "smoke", "stack", "verdicts",
+    "__init__", "advice", "bench", "calls", "check_imports", "doctor", "fallbacks", "kernel",
+    "locks", "migrate", "probe", "references", "result", "smoke", "stack", "verdicts",
 ]  # fmt: skip
 TEST_FILES = [
     "conftest", "test_advice", "test_check_imports", "test_doctor", "test_import_lint",

@@ -165,3 +165,26 @@ METHOD_ADVICE: dict[str, tuple[str, tuple[str, ...]]] = {
     "to_yaml": ("use `model.to_json()` (YAML was removed)", ("keras.Model.to_json",)),
     "get_losses_for": ("use `model.losses`", ("keras.Model.losses",)),
 }
+
+# Keyword arguments a Keras 3 class accepts and drops (the probe finds them by building the
+# class: ``probe.dropped_keywords``), keyed by (class name, or the kind of Keras class,
+# keyword): (the meaning lost, the Keras 3 equivalent, whether it has the same effect, the
+# paths the text names). ``make migrate`` rewrites only an entry of the same effect, and
+# ``tests/test_advice.py`` proves each such equivalence numerically against Keras 2's own
+# code (TensorFlow's internal copy, ``tensorflow.python.keras``).
+DROPPED_ADVICE: dict[tuple[str, str], tuple[str, str, bool, tuple[str, ...]]] = {
+    ("optimizer", "decay"): (
+        "the learning rate no longer decays (Keras 2 used `lr / (1 + decay * iterations)`)",
+        "pass `learning_rate=keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, "
+        "decay_rate=decay)`, the same schedule",
+        True,
+        ("keras.optimizers.schedules.InverseTimeDecay",),
+    ),
+    ("Embedding", "input_length"): (
+        "Keras 2 built a Sequential model from it; Keras 3 does not, so the model stays "
+        "unbuilt until it is called",
+        "start the model with `keras.Input(shape=(input_length,))`",
+        False,
+        ("keras.Input",),
+    ),
+}

@@ -3,6 +3,12 @@
 Three kinds of call break right after the imports are fixed; ``judge_calls`` finds them
 for ``make check-imports`` (findings) and ``make migrate`` (rewrites and manual fixes):
 
+- a keyword that a Keras class accepts and then drops with a warning (``decay`` of every
+  optimizer, ``Embedding(input_length=)``): found by building the class in the probe
+  (``probe.dropped_keywords``), reported as a warning with the meaning lost and the Keras 3
+  equivalent (``advice.DROPPED_ADVICE``); ``make migrate`` rewrites an optimizer's
+  ``decay`` into an ``InverseTimeDecay`` schedule, an equivalence ``tests/test_advice.py``
+  checks numerically;
 - a keyword that a public Keras class or ``keras.applications`` model does not accept
   (``probe.call_keywords``: the MRO's ``__init__`` signatures, what they pop from
   ``**kwargs``, and ``keras.Model``'s ``__new__`` dispatch). The successor is named when
@@ -26,7 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .advice import KEYWORD_RENAMES, KEYWORD_SUCCESSORS, METHOD_ADVICE
+from .advice import DROPPED_ADVICE, KEYWORD_RENAMES, KEYWORD_SUCCESSORS, METHOD_ADVICE
 from .references import CallRef, Scan
 from .stack import Stack
 from .verdicts import Verdict
@@ -49,6 +55,7 @@ KERAS2_METHOD_KEYWORDS = (
     "generator",
 )
 AUTO_KEYWORDS = {"nb_epoch": "epochs"}
+SCHEDULE = "keras.optimizers.schedules.InverseTimeDecay"
 MODEL_KINDS = ("model", "application", "load_model")
 
 
@@ -66,6 +73,8 @@ class CallIssue:
     edit: tuple[str, tuple[int, int], str] | None = None
     old: str = ""
     new: str = ""
+    severity: str = "error"
+    call: CallRef | None = None
 
 
 def callee_paths(verdicts: list[Verdict]) -> dict[str, str]:
@@ -118,9 +127,18 @@ def judge_calls(scan: Scan, stack: Stack, verdicts: list[Verdict]) -> list[CallI
         }
         for call in constructors
     ]
-    for call, query, answer in zip(constructors, queries, stack.calls(queries), strict=True):
+    answers = stack.calls(queries)
+    for call, query, answer in zip(constructors, queries, answers, strict=True):
         if answer["checked"] and answer["rejected"]:
             issues.extend(constructor_issues(stack, call, query, answer))
+    probed = [
+        (call, query, answer)
+        for call, query, answer in zip(constructors, queries, answers, strict=True)
+        if answer["checked"] and set(query["keywords"]) - set(answer["rejected"])
+    ]
+    drops = stack.dropped([query for _, query, _ in probed])
+    for (call, query, answer), found in zip(probed, drops, strict=True):
+        issues.extend(dropped_issues(call, query, answer, found))
     methods = [c for c in calls if c.method is not None and c.method in MODEL_METHODS]
     if methods:
         issues.extend(model_method_issues(stack, methods))
@@ -182,6 +200,39 @@ def constructor_issues(stack: Stack, call: CallRef, query: dict, answer: dict) -
             else:
                 message += "; remove it"
         issues.append(CallIssue(keyword.line, keyword.col, message))
+    return issues
+
+
+def dropped_advice(answer: dict, keyword: str) -> tuple[str, str, bool, tuple] | None:
+    leaf = answer["class"].rpartition(".")[2]
+    return DROPPED_ADVICE.get((leaf, keyword)) or DROPPED_ADVICE.get((answer["kind"], keyword))
+
+
+def dropped_issues(call: CallRef, query: dict, answer: dict, found: dict) -> list[CallIssue]:
+    """A warning per keyword the class accepts and drops (``probe.dropped_keywords``),
+    unless its value is a literal that asks for nothing (``decay=0.0``: no decay then,
+    none now)."""
+    issues = []
+    dropped = found["dropped"]
+    for keyword in call.keywords:
+        if keyword.name not in dropped or keyword.falsy:
+            continue
+        message = (
+            f"`{call.text}(..., {keyword.name}=...)`: `{query['path']}` accepts "
+            f'`{keyword.name}` and drops it (it warns: "{dropped[keyword.name]}")'
+        )
+        advice = dropped_advice(answer, keyword.name)
+        edit = None
+        if advice:
+            message += f"; {advice[0]}; {advice[1]}"
+            first = found.get("first") or [None, None]
+            if advice[2] and keyword.name == "decay" and first[0] == "learning_rate":
+                # migrate writes the schedule; the rate defaults to the constructor's own
+                edit = ("schedule", (call.line, call.col), first[1])
+        issue = CallIssue(keyword.line, keyword.col, message, edit, severity="warning", call=call)
+        if edit:
+            issue.old, issue.new = "decay=", SCHEDULE
+        issues.append(issue)
     return issues
 
 

@@ -16,6 +16,16 @@ written:
   the ``keras`` path where that resolves in the installed Keras, with a note (not the same
   object: check the arguments); only when every stale import of the file can move, so
   that a file never mixes the two Kerases;
+- a star import that works (``from keras.layers import *``) becomes an import of the names
+  the file uses through it (``references.Scan.star_uses``), each resolved by the probe;
+  a ``tensorflow.keras`` name goes to its ``keras`` path when that is the same object. This
+  is the change the Keras 3 migration guide recommends, and it makes the file checkable
+  name by name; a star import that fails is reported, as any failing import;
+- an import fallback that cannot succeed (``stackguard.fallbacks``) becomes its first
+  branch whose failing imports all have a verified replacement: the whole ``try`` when it
+  holds nothing but imports, else that branch's imports in place; otherwise it is reported;
+- an optimizer's ``decay=`` (accepted and dropped by Keras 3) becomes an
+  ``InverseTimeDecay`` schedule of the same rates when rate and decay are number literals;
 - call-level breakages (``stackguard.calls``): keyword renames of the same meaning
   (``lr=`` -> ``learning_rate=``, ``Model(input=, output=)`` -> ``inputs=``/``outputs=``,
   ``nb_epoch=`` -> ``epochs=``), ``fit_generator``/``evaluate_generator``/
@@ -38,6 +48,7 @@ from __future__ import annotations
 import argparse
 import ast
 import contextlib
+import dataclasses
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -48,10 +59,11 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from .calls import judge_calls
-from .references import Scan, python_files, scan_source
+from .calls import SCHEDULE, judge_calls
+from .fallbacks import judge_fallbacks
+from .references import Branch, Scan, python_files, scan_source
 from .stack import Stack, StackError
-from .verdicts import Judge, Verdict, describe, family, tier_of
+from .verdicts import Judge, Verdict, describe, family, fixable, tier_of, twin
 
 STALE_NOTE = "not the same object: check the arguments"
 
@@ -68,6 +80,10 @@ class Plan:
     chains: dict[tuple[int, int], str] = field(default_factory=dict)
     keywords: dict[tuple[int, int], str] = field(default_factory=dict)
     methods: dict[tuple[int, int], str] = field(default_factory=dict)
+    # try statement (line, col) -> (the branch it becomes, that branch's import statements)
+    collapse: dict[tuple[int, int], tuple[int, tuple[int, ...]]] = field(default_factory=dict)
+    # optimizer call (line, col) -> (schedule class as spelled here, default rate or None)
+    schedules: dict[tuple[int, int], tuple[str, str | None]] = field(default_factory=dict)
     needs_keras: bool = False
     rewrites: list[tuple[int, str, str]] = field(default_factory=list)
     manual: list[tuple[int, str]] = field(default_factory=list)
@@ -133,6 +149,79 @@ def plan_imports(plan: Plan, verdicts: list[Verdict]) -> dict[str, str]:
     return bindings
 
 
+def plan_stars(plan: Plan, stack: Stack, verdicts: list[Verdict]) -> None:
+    """Star imports that work become imports of the names the file uses through them."""
+    for verdict in verdicts:
+        ref = verdict.ref
+        used = sorted(plan.scan.star_uses.get(ref.statement, ()))
+        if ref.kind != "star" or verdict.status == "fails" or not used:
+            continue
+        if family(ref.path) not in ("keras", "tf.keras", "tensorflow"):
+            continue
+        paths = [f"{ref.path}.{name}" for name in used]
+        if not all(a["ok"] for a in stack.resolve([{"kind": "chain", "path": p} for p in paths])):
+            continue  # the probe listed them, so this is a safeguard
+        modules: dict[str, list[tuple[str, str | None]]] = {}
+        for name, old in zip(used, paths, strict=True):
+            new = twin(old) if family(old) == "tf.keras" else None
+            same = False
+            if new is not None:
+                there, here = stack.resolve([{"kind": "chain", "path": p} for p in (old, new)])
+                same = here["ok"] and here["id"] == there["id"]
+            modules.setdefault(new.rpartition(".")[0] if same else ref.path, []).append(
+                (name, None)
+            )
+            if new is not None and not same:
+                plan.manual.append(
+                    (
+                        ref.line,
+                        f"legacy: `{old}` resolves only through the tf.keras compatibility "
+                        f"surface: `{new}` is not the same object (it is imported by name now)",
+                    )
+                )
+        plan.imports[ref.statement] = [("from", m, names) for m, names in modules.items()]
+        lines = [render("from", m, names) for m, names in modules.items()]
+        plan.rewrites.append((ref.line, plan.scan.statements[ref.statement], "; ".join(lines)))
+
+
+def branch_statements(branch: Branch) -> set[int]:
+    found = set(branch.statements)
+    for nested in branch.nested:
+        for inner in nested.branches:
+            found |= branch_statements(inner)
+    return found
+
+
+def plan_fallbacks(plan: Plan, verdicts: list[Verdict], versions: dict[str, str]) -> set[int]:
+    """Import fallbacks that fail as a whole (``stackguard.fallbacks``): the first branch
+    whose failing imports all have a verified replacement is written, unguarded; a ``try``
+    of nothing but imports becomes that branch. Others are reported. Returns the numbers of
+    the import statements these fallbacks hold."""
+    handled: set[int] = set()
+    for issue in judge_fallbacks(plan.scan, verdicts, versions, fixable):
+        fallback = issue.fallback
+        for branch in fallback.branches:
+            handled |= branch_statements(branch)
+        if issue.chosen is None:
+            plan.manual.append((issue.first.ref.line, issue.message))
+            continue
+        for verdict in verdicts:
+            if verdict.ref.statement in issue.chosen.statements:
+                verdict.ref = dataclasses.replace(verdict.ref, guarded=False)
+        if fallback.only_imports:
+            index = fallback.branches.index(issue.chosen)
+            plan.collapse[(fallback.line, fallback.col)] = (index, issue.chosen.statements)
+        else:
+            plan.notes.append(
+                (
+                    fallback.line,
+                    "note: this try keeps other code, so it stays; its alternative "
+                    "that can work is rewritten in place",
+                )
+            )
+    return handled
+
+
 def render(kind: str, module: str, names: list[tuple[str, str | None]]) -> str:
     listed = ", ".join(name + (f" as {alias}" if alias else "") for name, alias in names)
     return f"import {listed}" if kind == "import" else f"from {module} import {listed}"
@@ -182,15 +271,67 @@ def plan_chains(plan: Plan, verdicts: list[Verdict], bindings: dict[str, str]) -
         plan.rewrites.append((ref.line, ref.text, text))
 
 
-def plan_calls(plan: Plan, stack: Stack, verdicts: list[Verdict]) -> None:
+def plan_calls(plan: Plan, stack: Stack, verdicts: list[Verdict], bindings: dict[str, str]) -> None:
     """Keyword and method fixes (``stackguard.calls``), each checked against the stack."""
     for issue in judge_calls(plan.scan, stack, verdicts):
         if issue.edit is None:
             plan.manual.append((issue.line, issue.message))
             continue
         kind, where, new = issue.edit
+        if kind == "schedule":
+            plan_schedule(plan, issue, new, bindings)
+            continue
         (plan.keywords if kind == "keyword" else plan.methods)[where] = new
         plan.rewrites.append((issue.line, issue.old, issue.new))
+
+
+def numeric(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float)
+
+
+def plan_schedule(plan: Plan, issue, default: str, bindings: dict[str, str]) -> None:
+    """An optimizer's ``decay=`` becomes ``learning_rate=InverseTimeDecay(lr, decay_steps=1,
+    decay_rate=decay)`` (Keras 2's ``lr / (1 + decay * iterations)``; the equivalence is
+    proven in ``tests/test_advice.py``), when the rate and the decay are number literals;
+    else it is reported."""
+    call = issue.call
+    node = next(
+        (
+            n
+            for n in ast.walk(ast.parse(plan.source))
+            if isinstance(n, ast.Call) and (n.lineno, char_col(plan, n)) == (call.line, call.col)
+        ),
+        None,
+    )
+    text, needs_keras = spell(SCHEDULE, "keras", bindings)
+    keywords = {k.arg: k.value for k in node.keywords} if node else {}
+    rate = keywords.get("learning_rate", keywords.get("lr"))
+    if rate is None and node is not None and node.args and not keywords.keys() & {"lr"}:
+        rate = node.args[0]
+    given = rate is not None
+    try:
+        float(default) if not given else None
+    except ValueError:
+        default = None
+    if (
+        node is None
+        or text is None
+        or not numeric(keywords.get("decay"))
+        or (given and not numeric(rate))
+        or (not given and default is None)
+        or any(isinstance(a, ast.Starred) for a in node.args)
+        or None in keywords
+    ):
+        plan.manual.append((issue.line, issue.message))
+        return
+    plan.needs_keras = plan.needs_keras or needs_keras
+    plan.schedules[(call.line, call.col)] = (text, None if given else default)
+    plan.rewrites.append((issue.line, "decay=", f"learning_rate={text}(..., decay_steps=1, ...)"))
+
+
+def char_col(plan: Plan, node: ast.AST) -> int:
+    line = plan.source.splitlines()[node.lineno - 1]
+    return len(line.encode("utf-8")[: node.col_offset].decode("utf-8", errors="replace"))
 
 
 class Rewriter(cst.CSTTransformer):
@@ -232,6 +373,60 @@ class Rewriter(cst.CSTTransformer):
         new[0] = new[0].with_changes(leading_lines=updated.leading_lines)
         new[-1] = new[-1].with_changes(trailing_whitespace=updated.trailing_whitespace)
         return cst.FlattenSentinel(new) if len(new) > 1 else new[0]
+
+    def leave_Try(self, original, updated):
+        line, col = self.start(original)
+        if (line, col) not in self.plan.collapse:
+            return updated
+        index, numbers = self.plan.collapse[(line, col)]
+        block = updated.body if index == 0 else updated.handlers[index - 1].body
+        kept = [
+            statement
+            for statement in block.body
+            if not (
+                isinstance(statement, cst.SimpleStatementLine)
+                and all(isinstance(small, cst.Pass) for small in statement.body)
+            )
+        ]
+        old = "try: ... except ImportError: ..."
+        new = "; ".join(cst.Module(body=[statement]).code.strip() for statement in kept)
+        self.plan.rewrites.append((line, old, new))
+        if not kept:
+            return cst.RemovalSentinel.REMOVE
+        kept[0] = kept[0].with_changes(leading_lines=original.leading_lines)
+        return cst.FlattenSentinel(kept)
+
+    def leave_Call(self, original, updated):
+        key = self.start(original)
+        if key not in self.plan.schedules:
+            return updated
+        schedule, default = self.plan.schedules[key]
+        args = list(updated.args)
+        decay = next(a for a in args if a.keyword is not None and a.keyword.value == "decay")
+        last = decay is args[-1]
+        args.remove(decay)
+        rate = next(
+            (
+                a
+                for a in args
+                if a.keyword is not None and a.keyword.value in ("learning_rate", "lr")
+            ),
+            args[0] if default is None else None,
+        )
+        rate_code = default if rate is None else cst.Module(body=[]).code_for_node(rate.value)
+        decay_code = cst.Module(body=[]).code_for_node(decay.value)
+        value = cst.parse_expression(
+            f"{schedule}({rate_code}, decay_steps=1, decay_rate={decay_code})"
+        )
+        if rate is None:
+            tight = cst.SimpleWhitespace("")
+            equal = cst.AssignEqual(whitespace_before=tight, whitespace_after=tight)
+            args.append(cst.Arg(keyword=cst.Name("learning_rate"), value=value, equal=equal))
+        else:
+            args[args.index(rate)] = rate.with_changes(value=value)
+        if last:  # the last argument ends as the removed one did (its comma, its newline)
+            args[-1] = args[-1].with_changes(comma=decay.comma)
+        return updated.with_changes(args=args)
 
     def leave_Attribute(self, original, updated):
         key = self.start(original)
@@ -286,13 +481,27 @@ def migrate_file(
 ) -> tuple[Plan, str]:
     """Plan, apply and verify one file; returns (plan, new source)."""
     source = path.read_text(encoding="utf-8")
-    scan_ = scan_source(source, path)
+    scan_ = scan_source(source, path, resolver=stack)
     verdicts = judge.judge([scan_])[scan_]
     plan = Plan(scan_, source)
+    handled = plan_fallbacks(plan, verdicts, versions)
     bindings = plan_imports(plan, verdicts)
+    plan_stars(plan, stack, verdicts)
     plan_chains(plan, verdicts, bindings)
-    plan_calls(plan, stack, verdicts)
+    plan_calls(plan, stack, verdicts, bindings)
+    for line, _, name in sorted(scan_.unknown):
+        plan.manual.append(
+            (
+                line,
+                f"`{name}` is bound to different objects in different branches here: "
+                "this use was not judged; check it by hand",
+            )
+        )
     for verdict in verdicts:
+        if verdict.ref.kind == "star" and verdict.ref.statement in plan.imports:
+            continue  # rewritten into the names it binds (plan_stars)
+        if verdict.ref.statement in handled:
+            continue  # in a fallback that fails as a whole: rewritten or reported above
         if applies(verdict) and verdict.status == "stale":
             plan.notes.append(
                 (
@@ -331,11 +540,11 @@ def migrate_file(
                 )
             continue
         plan.manual.append((verdict.ref.line, described[1]))
-    if not plan.rewrites:
+    if not plan.rewrites and not plan.collapse:
         return plan, source
     new_source = apply(plan)
     ast.parse(new_source)  # the output still parses, or this raises
-    new_scan = scan_source(new_source, path)
+    new_scan = scan_source(new_source, path, resolver=stack)
     after = judge.judge([new_scan])[new_scan]
     broken = failing_targets(after) - failing_targets(verdicts)
     if broken:

@@ -16,6 +16,12 @@ installed, locked stack, never from a hand-written table:
   ``tf.keras`` compatibility surface (``keras._tf_keras.keras``), and in
   ``tensorflow.compat.v1``.
 - ``modules_with``: the public modules that hold every one of some member names.
+- ``star``: the names ``from <module> import *`` binds (``star_names``): Python's own
+  statement run in a fresh namespace, so ``__all__`` or else the public names decide.
+- ``version``: the truth of an ``if`` test on ``keras.__version__`` or TensorFlow's
+  (``evaluate_version``), which decides the branch that runs on this stack.
+- ``dropped``: the keywords a constructor accepts and then drops with a warning
+  (``dropped_keywords``), found by constructing it.
 - ``calls``: which keywords of a call of a public Keras class would raise
   (``call_keywords``); ``removed_methods``: the ``Model`` methods of Keras 2 (TensorFlow's
   internal copy) that the installed ``keras.Model`` lacks.
@@ -55,6 +61,7 @@ _objects: dict[int, object] = {}  # keeps every answered object alive, so its id
 _index: dict[str, list[dict]] | None = None
 _accepted: dict[int, list[str] | None] = {}  # accepted_keywords per object id (kept alive)
 _modules: dict[str, object] | None = None
+_popped: dict[int, set[str]] = {}  # popped_only per class id (kept alive)
 
 
 def describe_error(error: BaseException) -> str:
@@ -321,6 +328,95 @@ def call_keywords(query: dict) -> dict:
             "rejected": rejected}  # fmt: skip
 
 
+def popped_only(obj: object) -> set[str]:
+    """Keywords a class's ``__init__`` chain reads out of ``**kwargs`` and no signature
+    names (``kwargs.pop("decay", None)`` in ``BaseOptimizer``): the ones a constructor may
+    take only to drop. Cached per class (it reads the chain's source)."""
+    if id(obj) not in _popped:
+        _popped[keep(obj)] = read_popped_only(obj)
+    return _popped[id(obj)]
+
+
+def read_popped_only(obj: object) -> set[str]:
+    named: set[str] = set()
+    popped: set[str] = set()
+    for klass in getattr(obj, "__mro__", ()):
+        function = klass.__dict__.get("__init__") if klass is not object else None
+        if function is None:
+            continue
+        try:
+            params = inspect.signature(function).parameters.values()
+        except (TypeError, ValueError):
+            continue
+        var_keyword = next((p.name for p in params if p.kind is p.VAR_KEYWORD), None)
+        named.update(p.name for p in params if p.kind is not p.VAR_KEYWORD)
+        tree = source_tree(function) if var_keyword else None
+        if tree is not None:
+            popped |= popped_keywords(tree, var_keyword)
+    return popped - named
+
+
+def state(obj: object) -> dict[str, object]:
+    """An object's attributes, plain values as they are and others by type: what a
+    constructor kept of its arguments."""
+    plain = (int, float, str, bool, type(None), tuple, list, dict)
+    return {
+        key: value if isinstance(value, plain) else type(value).__qualname__
+        for key, value in vars(obj).items()
+    }
+
+
+def build(klass: type, positional: int, keywords: dict) -> tuple[object, list[str]]:
+    """``klass(..., name="probe", **keywords)`` with as many positional arguments as the
+    call had: each parameter's default, or 1 where it has none. Returns the object and the
+    warnings it issued."""
+    params = [
+        p
+        for p in list(inspect.signature(klass.__init__).parameters.values())[1:]
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    args = [1 if p.default is p.empty else p.default for p in params[:positional]]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        obj = klass(*args, **{"name": "probe", **keywords})
+    return obj, [str(w.message) for w in caught]
+
+
+def dropped_keywords(query: dict) -> dict:
+    """Which keywords of a call a Keras class accepts and then drops.
+
+    ``query``: ``{"path", "positional", "keywords": [...]}``. A keyword is dropped when the
+    class's ``__init__`` chain only reads it out of ``**kwargs`` (``popped_only``), and
+    constructing the class with it (value 1, placeholders for the positional arguments)
+    issues a warning naming it and leaves the object's state as it is without it. Returns
+    ``{"dropped": {keyword: warning}, "first": [name, default]}``: ``first`` is the
+    constructor's first parameter and its default (``repr``), for a rewrite that needs it.
+    ``dropped`` is empty when the callee cannot be built so.
+    """
+    try:
+        obj = walk(query["path"])
+    except Exception:  # noqa: BLE001 - an unresolved callee is judged by its import
+        return {"dropped": {}, "first": None}
+    if keras_base(obj) not in ("layer", "optimizer", "callback", "loss", "metric"):
+        return {"dropped": {}, "first": None}
+    candidates = popped_only(obj) & set(query["keywords"])
+    dropped = {}
+    for keyword in sorted(candidates):
+        try:
+            plain, _ = build(obj, max(query.get("positional", 0), 0), {})
+            given, messages = build(obj, max(query.get("positional", 0), 0), {keyword: 1})
+        except Exception:  # noqa: BLE001, S112 - not buildable with placeholders: not judged
+            continue
+        named = [m for m in messages if f"`{keyword}`" in m or f"'{keyword}'" in m]
+        if named and state(plain) == state(given):
+            dropped[keyword] = named[0]
+    first = list(inspect.signature(obj.__init__).parameters.values())[1:2]
+    return {
+        "dropped": dropped,
+        "first": [first[0].name, repr(first[0].default)] if first else None,
+    }
+
+
 def removed_methods() -> dict[str, str]:
     """``{method: class}``: public methods of TensorFlow's internal Keras 2 copy
     (``tensorflow.python.keras.models.Sequential``/``Model``) that ``keras.Model`` lacks."""
@@ -423,6 +519,119 @@ def resolve_one(query: dict) -> dict:
             raise
         return {"ok": False, "error": describe_error(error)}
     return describe(obj)
+
+
+def star_names(query: dict) -> dict:
+    """The names ``from <path> import *`` binds, as Python binds them.
+
+    ``query``: ``{"path", "dirs"}``. The statement itself runs in a fresh namespace (so the
+    module's ``__all__``, or else its names without a leading underscore, decide: the
+    language reference, "The import statement"). A module of the user's own (found in
+    ``dirs``, see ``locate_local``) is not imported: its names are read from its source
+    (``own_star_names``). Returns
+    ``{"ok": True, "names": [...]}``, or ``{"ok": False, "error": ...}`` when the import
+    fails or the module is the user's.
+    """
+    path = query["path"]
+    top = path.split(".")[0]
+    if top not in STACK_ROOTS:
+        local = locate_local(top, query.get("dirs"))
+        if local is not None:
+            if not local["ok"]:
+                return {"ok": False, "error": local["error"]}
+            names = own_star_names(path, query.get("dirs") or [])
+            if names is None:
+                return {"ok": False, "error": f"the names of `{path}` are not known"}
+            return {"ok": True, "names": names}
+    namespace: dict = {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exec(f"from {path} import *", namespace)  # noqa: S102 - a dotted module path
+    except BaseException as error:  # noqa: BLE001 - an import that fails in any way is the answer
+        if isinstance(error, KeyboardInterrupt):
+            raise
+        return {"ok": False, "error": describe_error(error)}
+    namespace.pop("__builtins__", None)
+    return {"ok": True, "names": sorted(namespace)}
+
+
+def own_star_names(path: str, directories: list[str]) -> list[str] | None:
+    """The names ``from <path> import *`` binds, for a module of the project's own: read
+    from its source, never run. A literal ``__all__``, else the names its top-level code
+    binds (in ``if``/``try``/``with`` blocks too) without a leading underscore. None when
+    the file is not found or does not parse, when ``__all__`` is not a literal, or when the
+    module itself star-imports (its names then depend on another module)."""
+    parts = path.split(".")
+    for folder in directories:
+        base = os.path.join(folder, *parts)
+        for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+            if os.path.isfile(candidate):
+                break
+        else:
+            continue
+        try:
+            with open(candidate, encoding="utf-8") as handle:
+                tree = ast.parse(handle.read())
+        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+            return None
+        return top_level_names(tree)
+    return None
+
+
+def top_level_names(tree: ast.Module) -> list[str] | None:
+    names: set[str] = set()
+    pending: list[ast.stmt] = list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+            for field in ("body", "orelse", "finalbody"):
+                pending.extend(getattr(node, field, []))
+            pending.extend(s for h in getattr(node, "handlers", []) for s in h.body)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.name == "*":
+                    return None
+                names.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id == "__all__":
+                    if isinstance(node, ast.AugAssign) or node.value is None:
+                        return None  # __all__ built up in steps: not read statically
+                    try:
+                        return sorted(ast.literal_eval(node.value))
+                    except ValueError:
+                        return None
+                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+    return sorted(name for name in names if not name.startswith("_"))
+
+
+def evaluate_version(query: dict) -> dict:
+    """Evaluate a version test (``references.version_test`` vetted it: comparisons, version
+    attributes, ``int``/``split``/``startswith``/``LooseVersion``/``parse``, nothing of the
+    file's own) with its names bound to what ``query["names"]`` paths resolve to.
+
+    Returns ``{"ok": True, "value": bool}`` or ``{"ok": False, "error": ...}``.
+    """
+    namespace: dict = {}
+    try:
+        for name, path in query["names"].items():
+            top = path.split(".")[0]
+            if top not in STACK_ROOTS and locate_local(top, None) is not None:
+                return {"ok": False, "error": f"`{top}` is not an installed module"}
+            namespace[name] = walk(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = eval(query["expr"], {"__builtins__": SAFE_BUILTINS}, namespace)  # noqa: S307
+        return {"ok": True, "value": bool(value)}
+    except Exception as error:  # noqa: BLE001 - a test that cannot be evaluated is unknown
+        return {"ok": False, "error": describe_error(error)}
+
+
+SAFE_BUILTINS = {"int": int, "float": float, "str": str, "tuple": tuple, "map": map, "len": len}
 
 
 def build_index() -> dict[str, list[dict]]:
@@ -529,6 +738,12 @@ def answer(request: dict) -> object:
         return {name: candidates(name) for name in request["names"]}
     if op == "modules_with":
         return modules_with(request["members"])
+    if op == "star":
+        return [star_names(query) for query in request["queries"]]
+    if op == "version":
+        return evaluate_version(request["query"])
+    if op == "dropped":
+        return [dropped_keywords(query) for query in request["queries"]]
     if op == "versions":
         import keras
         import tensorflow as tf

@@ -133,6 +133,34 @@ class Stack:
     def candidates(self, names: list[str]) -> dict[str, list[dict]]:
         return self.ask({"op": "candidates", "names": sorted(set(names))})
 
+    def star_names(self, module: str, dirs: list[str] | None = None) -> list[str] | None:
+        """The names ``from module import *`` binds (``probe.star_names``); None when the
+        import fails or the names are not known (a module of the project's own whose
+        source does not say them plainly)."""
+        (answer,) = self.ask({"op": "star", "queries": [{"path": module, "dirs": dirs}]})
+        return answer["names"] if answer["ok"] else None
+
+    def one_object(self, paths: list[str]) -> tuple[str, str | None]:
+        """Of dotted paths a name may be bound to (branches, fallbacks), which one it is.
+
+        An import that fails binds nothing, so only the paths that resolve count.
+        Returns ``("same", path)`` when they all resolve to one object (the first such
+        path), ``("differ", None)`` when they do not, ``("none", None)`` when none resolves.
+        """
+        answers = self.resolve([{"kind": "chain", "path": path} for path in paths])
+        found = [(path, a["id"]) for path, a in zip(paths, answers, strict=True) if a["ok"]]
+        if not found:
+            return "none", None
+        if len({identity for _, identity in found}) == 1:
+            return "same", found[0][0]
+        return "differ", None
+
+    def evaluate_version(self, query: dict) -> bool | None:
+        """The truth of a version test on this stack (``probe.evaluate_version``), or None
+        when it cannot be evaluated."""
+        answer = self.ask({"op": "version", "query": query})
+        return answer["value"] if answer["ok"] else None
+
     def modules_with(self, members: list[str]) -> list[str]:
         return self.ask({"op": "modules_with", "members": sorted(set(members))})
 
@@ -142,6 +170,11 @@ class Stack:
     def calls(self, queries: list[dict]) -> list[dict]:
         """One answer per ``{"path", "positional", "keywords"}`` (``probe.call_keywords``)."""
         return self.ask({"op": "calls", "queries": queries}) if queries else []
+
+    def dropped(self, queries: list[dict]) -> list[dict]:
+        """One ``{"dropped": {keyword: warning}}`` per ``{"path", "positional", "keywords"}``
+        (``probe.dropped_keywords``): keywords accepted and then dropped."""
+        return self.ask({"op": "dropped", "queries": queries}) if queries else []
 
     def removed_methods(self) -> dict[str, str]:
         """``{method: Keras 2 class}`` that ``keras.Model`` lacks (``probe.removed_methods``)."""

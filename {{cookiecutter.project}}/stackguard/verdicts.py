@@ -27,10 +27,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .advice import ADVICE
-from .references import Ref, Scan
+from .references import Ref, Scan, search_dirs
 from .stack import Stack
 
 TWIN_PREFIXES = (
@@ -110,23 +109,6 @@ class Verdict:
     movable: bool = False
 
 
-PROJECT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
-
-
-def search_dirs(path: Path, limit: int = 8) -> list[str]:
-    """The file's folder and its parents up to the first that marks a project root.
-
-    Code is run from its own folder or from the repository root, so a module there is the
-    user's own, not a missing dependency.
-    """
-    folders = []
-    for folder in [path.resolve().parent, *path.resolve().parents[:limit]]:
-        folders.append(str(folder))
-        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
-            break
-    return folders
-
-
 def query(ref: Ref, dirs: list[str], path: str | None = None) -> dict:
     path = path or ref.path
     if ref.kind == "from":
@@ -204,7 +186,14 @@ class Judge:
             if ref.kind in ("import", "from") and ref.binding in uses:
                 if ref.kind == "import" and not ref.asname:
                     continue  # `import a.b` binds `a`: its uses are judged as chains
-                self.judge_module_binding(scan, verdict, uses[ref.binding])
+                bound = ref.bound_path
+                mine = [
+                    use
+                    for use in uses[ref.binding]
+                    if use.ref.path == bound or use.ref.path.startswith(bound + ".")
+                ]  # the name may be bound by another import elsewhere in the file
+                if mine:
+                    self.judge_module_binding(scan, verdict, mine)
         for verdict in verdicts:
             if verdict.status == "fails" and not verdict.new and not verdict.covered:
                 self.find_replacement(verdict)
@@ -372,6 +361,17 @@ def tier_of(path: str) -> str:
     return family(path)
 
 
+def fixable(verdict: Verdict) -> bool:
+    """Whether a failing import has a verified replacement that ``make migrate`` writes
+    where the import is not guarded (``migrate.applies``): a public path, not TF1's."""
+    return (
+        verdict.ref.kind != "chain"
+        and verdict.status == "fails"
+        and verdict.new is not None
+        and tier_of(verdict.new) != "tf.compat.v1"
+    )
+
+
 def statement_of(verdict: Verdict) -> str | None:
     """The replacement import statement (or expression, for a chain) as source text."""
     ref, new = verdict.ref, verdict.new
@@ -381,6 +381,8 @@ def statement_of(verdict: Verdict) -> str | None:
         return express(ref, new)
     if ref.kind == "import":
         return f"import {new}" + (f" as {ref.asname}" if ref.asname else "")
+    if ref.kind == "star":
+        return f"from {new} import *"
     module, _, name = new.rpartition(".")
     binding = ref.binding
     if not module:

@@ -254,3 +254,157 @@ def test_predict_classes_on_a_built_model_is_reported_with_its_replacement(main,
     out = capsys.readouterr().out
     assert f"{path}:12: `net.predict_classes(...)`: Keras 3's `keras.Model` has no" in out
     assert "numpy.argmax(model.predict(x), axis=-1)" in out
+
+
+UNET = """\
+import numpy as np
+from tensorflow.keras.layers import *
+from keras.models import *
+from keras.layers import *
+from keras.optimizers import *
+from keras import backend as keras
+
+
+def build_model(size=(16, 16, 1)):
+    inputs = Input(size)
+    conv = Conv2D(4, 3, activation="relu", padding="same")(inputs)
+    outputs = Conv2D(1, 1, activation="sigmoid")(ThresholdedReLU(0.1)(conv))
+    model = Model(input=inputs, output=outputs)
+    model.compile(optimizer=Adam(lr=1e-4), loss="binary_crossentropy")
+    return model
+
+
+def smooth():
+    return keras.epsilon()
+"""
+
+
+def test_star_imports_become_imports_of_the_names_used_and_their_calls_are_fixed(
+    main, tmp_path, capsys
+):
+    """The names come from the stack's own star import; a ``tensorflow.keras`` name goes to
+    ``keras`` only when it is the same object there (``ThresholdedReLU`` is not in Keras 3)."""
+    path = tmp_path / "unet.py"
+    path.write_text(UNET)
+    assert main([str(path)]) == 1  # ThresholdedReLU stays legacy: reported
+    new = path.read_text()
+    assert new.splitlines()[1:6] == [
+        "from tensorflow.keras.layers import ThresholdedReLU",
+        "from keras.models import Model",
+        "from keras.layers import Conv2D, Input",
+        "from keras.optimizers import Adam",
+        "from keras import backend as keras",
+    ]
+    assert "Model(inputs=inputs, outputs=outputs)" in new and "Adam(learning_rate=1e-4)" in new
+    out = capsys.readouterr().out
+    assert f"{path}:4: from keras.layers import * -> from keras.layers import Conv2D, Input" in out
+    module = load(path)
+    model = module.build_model()
+    assert model(np.zeros((1, 16, 16, 1), np.float32)).shape == (1, 16, 16, 1)
+    assert module.smooth() > 0
+    assert "`tensorflow.keras.layers.ThresholdedReLU` resolves only through the tf.keras" in out
+    assert main([str(path)]) == 1 and path.read_text() == new  # nothing left to rewrite
+
+
+FALLBACK = """\
+import numpy as np
+
+try:
+    from keras.layers.merge import concatenate
+except ImportError:
+    from keras.engine import merge as concatenate
+
+try:
+    from keras.layers.merge import add
+except ImportError:
+    from keras.layers import add
+
+
+def columns():
+    try:
+        from keras.utils.np_utils import to_categorical
+        legacy = True
+    except ImportError:
+        from keras.utils.data_utils import to_categorical
+        legacy = False
+    return to_categorical(np.array([0, 1])), legacy
+"""
+
+
+def test_a_fallback_that_fails_as_a_whole_becomes_its_working_branch(main, tmp_path, capsys):
+    """The first ``try`` holds only imports: it becomes its first branch, rewritten. The
+    second works already (its fallback resolves): left as is. The third keeps its other
+    code, so it stays a ``try`` with the working import in it."""
+    path = tmp_path / "fallback.py"
+    path.write_text(FALLBACK)
+    with pytest.raises(ImportError):
+        load(path)
+    assert main([str(path)]) == 0
+    new = path.read_text()
+    assert new.startswith("import numpy as np\n\nfrom keras.layers import concatenate\n\ntry:\n")
+    assert "    from keras.layers.merge import add\nexcept ImportError:\n" in new
+    assert "        from keras.utils import to_categorical\n        legacy = True\n" in new
+    out = capsys.readouterr().out
+    assert (
+        f"{path}:3: try: ... except ImportError: ... -> from keras.layers import concatenate" in out
+    )
+    module = load(path)
+    labels, legacy = module.columns()
+    assert labels.tolist() == [[1.0, 0.0], [0.0, 1.0]] and legacy is True
+    assert module.concatenate is __import__("keras").layers.concatenate
+
+
+DECAY = """\
+import keras
+from keras.optimizers import SGD, Adam
+
+fast = Adam(1e-2, decay=1e-2)
+momentum = SGD(lr=0.1, decay=0.05, momentum=0.9)
+default = SGD(
+    momentum=0.5,
+    decay=0.1,
+)
+rate = 0.1
+named = SGD(rate, decay=0.05)
+"""
+
+
+def test_decay_becomes_the_inverse_time_decay_schedule_with_the_same_rates(main, tmp_path, capsys):
+    """Each optimizer's rate at step k is ``lr / (1 + decay * k)``, Keras 2's rule; a rate
+    that is not a literal is reported, not rewritten."""
+    path = tmp_path / "decay.py"
+    path.write_text(DECAY)
+    assert main([str(path)]) == 1
+    new = path.read_text()
+    assert "decay=" not in new.replace("decay_rate=", "").replace("named = SGD(rate, decay", "")
+    assert "SGD(rate, decay=0.05)" in new
+    out = capsys.readouterr().out
+    assert f"{path}:11: `SGD(..., decay=...)`" in out
+    with pytest.warns(UserWarning, match="decay"):  # the one left as is still drops it
+        module = load(path)
+    for optimizer, rate, decay in [
+        (module.fast, 1e-2, 1e-2),
+        (module.momentum, 0.1, 0.05),
+        (module.default, 0.01, 0.1),  # SGD's own default rate
+    ]:
+        schedule = optimizer._learning_rate  # the schedule object (learning_rate is its value)
+        assert isinstance(schedule, module.keras.optimizers.schedules.InverseTimeDecay)
+        for step in (0, 1, 10, 1000):
+            assert float(schedule(step)) == pytest.approx(rate / (1 + decay * step), rel=1e-6)
+    assert module.momentum.momentum == 0.9 and module.default.momentum == 0.5
+
+
+def test_a_call_through_a_name_bound_two_ways_is_left_to_the_user(main, tmp_path, capsys):
+    source = (
+        "import os\n"
+        "if os.environ.get('CELL') == 'gru':\n"
+        "    from keras.layers import GRU as RNN\n"
+        "else:\n"
+        "    from keras.layers import LSTM as RNN\n"
+        "layer = RNN(4, dropout_W=0.2)\n"
+    )
+    path = tmp_path / "branches.py"
+    path.write_text(source)
+    assert main([str(path)]) == 1
+    assert path.read_text() == source
+    assert f"{path}:6: `RNN` is bound to different objects" in capsys.readouterr().out
