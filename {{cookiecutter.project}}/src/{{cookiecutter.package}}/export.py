@@ -284,32 +284,72 @@ def convert(fmt: str, model: keras.Model, path: Path, calibration: list[np.ndarr
             "installs the locked converters and runtimes."
         ) from None
     except Exception as error:  # noqa: BLE001 - any converter failure becomes one error line
-        raise ArtifactError(conversion_failure(fmt, error)) from None
+        raise ArtifactError(conversion_failure(fmt, error, model)) from None
+    if fmt == "onnx":
+        tidy_onnx(path, model)
 
 
-def conversion_failure(fmt: str, error: Exception) -> str:
+def tidy_onnx(path: Path, model: keras.Model) -> None:
+    """Refuse an ONNX file with an op no runtime has, and drop graph inputs nothing reads.
+
+    tf2onnx writes an op it cannot convert as a node of the same name (``Svd``), which no
+    ONNX runtime loads; and it declares constants it folded away (an adapted
+    ``Normalization``'s mean and variance) as graph inputs that no node reads, which a client
+    feeding inputs by position would trip over. Checked with ``onnx.defs``
+    (https://onnx.ai/onnx/api/defs.html).
+
+    Raises:
+        errors.ArtifactError: a node's op is not in the ONNX operator sets.
+    """
+    import onnx
+
+    graph_file = onnx.load(str(path))
+    for node in graph_file.graph.node:
+        if not onnx.defs.has(node.op_type, node.domain):
+            raise ArtifactError(failure_line("onnx", node.op_type, layer_of(node.name, model)))
+    read = {name for node in graph_file.graph.node for name in node.input}
+    read |= {output.name for output in graph_file.graph.output}
+    unread = [node for node in graph_file.graph.input if node.name not in read]
+    for node in unread:
+        graph_file.graph.input.remove(node)
+    if unread:
+        onnx.save(graph_file, str(path))
+
+
+def layer_of(scope: str, model: keras.Model) -> str | None:
+    """The name of the model's layer in a TensorFlow op's scope (``functional_1/odd_1/Svd``:
+    ``odd``; tracing may append ``_1`` to a layer's scope), or ``None``."""
+    names = {layer.name for layer in model._flatten_layers(include_self=False)}
+    for part in reversed(scope.split("/")[:-1]):
+        for name in (part, re.sub(r"_\d+$", "", part)):
+            if name in names:
+                return name
+    return None
+
+
+def failure_line(fmt: str, op: str, layer: str | None) -> str:
+    where = f" in layer {layer}" if layer else ""
+    return (
+        f"the {fmt} converter cannot convert the TensorFlow op {op}{where}: it has no {fmt} "
+        "equivalent. Replace that layer or op, or export another format."
+    )
+
+
+def conversion_failure(fmt: str, error: Exception, model: keras.Model) -> str:
     """One line naming the op (and its layer) that ``fmt``'s converter could not convert."""
     text = str(error)
     op = re.search(
         r"'tf\.(\w+)' op is neither|Unsupported ops: Counter\(\{'(\w+)'|"
-        r"op \[?[\w/]*:? ?(\w+)\]? is not supported|conversion rule (?:found )?for:? (\w+)",
+        r"conversion rule (?:found )?for:? (\w+)",
         text,
     )
     name = next((group for group in op.groups() if group), None) if op else None
-    layer = None
-    if name is not None:
-        place = re.search(rf"((?:[\w.-]+/)+){name}[\w:]*@", text)
-        if place:
-            layer = place.group(1).strip("/").split("/")[-1]
     if name is None:
         last = [line.strip() for line in text.splitlines() if line.strip()]
         detail = last[-1][:300] if last else type(error).__name__
         return f"the {fmt} converter failed: {detail}"
-    where = f" (layer {layer})" if layer else ""
-    return (
-        f"the {fmt} converter cannot convert the TensorFlow op {name}{where}: it has no {fmt} "
-        "equivalent. Replace that layer or op, or export another format."
-    )
+    place = re.search(rf"((?:[\w.-]+/)+{name})[\w:]*@", text)
+    return failure_line(fmt, name, layer_of(place.group(1), model) if place else None)
 
 
 def run_in_runtime(fmt: str, path: Path, inputs: list[np.ndarray], repeats: int = 0):

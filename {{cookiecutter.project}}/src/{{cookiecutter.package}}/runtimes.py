@@ -45,7 +45,10 @@ def load_onnx(path: str) -> Predictor:
     import onnxruntime
 
     session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
-    names = [node.name for node in session.get_inputs()]
+    # tf2onnx may also list constants (a Normalization layer's mean and variance) as graph
+    # inputs with a default value: "overridable initializers", not the model's inputs.
+    constants = {node.name for node in session.get_overridable_initializers()}
+    names = [node.name for node in session.get_inputs() if node.name not in constants]
 
     def predict(inputs: list[np.ndarray]) -> list[np.ndarray]:
         return session.run(None, dict(zip(names, inputs, strict=True)))
