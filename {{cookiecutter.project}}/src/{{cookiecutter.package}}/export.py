@@ -209,7 +209,7 @@ def deployable(loaded: Run) -> keras.Model:
             outputs = keras.ops.sigmoid(outputs) if single else keras.ops.softmax(outputs)
         if outputs.shape[-1] == 1:
             outputs = keras.ops.concatenate([1.0 - outputs, outputs], axis=-1)
-    return keras.Model(inputs, outputs, name="deployed")
+    return keras.Model(inputs[0] if len(inputs) == 1 else inputs, outputs, name="deployed")
 
 
 def examples(config: ExportConfig, loaded: Run, specs: list[tf.TensorSpec]):
@@ -290,30 +290,67 @@ def convert(fmt: str, model: keras.Model, path: Path, calibration: list[np.ndarr
 
 
 def tidy_onnx(path: Path, model: keras.Model) -> None:
-    """Refuse an ONNX file with an op no runtime has, and drop graph inputs nothing reads.
+    """Make tf2onnx's file loadable and fed by the model's inputs alone.
 
-    tf2onnx writes an op it cannot convert as a node of the same name (``Svd``), which no
-    ONNX runtime loads; and it declares constants it folded away (an adapted
-    ``Normalization``'s mean and variance) as graph inputs that no node reads, which a client
-    feeding inputs by position would trip over. Checked with ``onnx.defs``
-    (https://onnx.ai/onnx/api/defs.html).
+    tf2onnx 1.17 writes an op it cannot convert as a node of the same name (``Svd``), which
+    no ONNX runtime loads: refused here (checked with ``onnx.defs``,
+    https://onnx.ai/onnx/api/defs.html). It also turns constants the model captured (a
+    ``Normalization`` layer's mean and variance) into graph inputs, which a client would
+    have to feed: those read by a node become initializers holding their values, taken
+    from the frozen TensorFlow graph of the same function; unread ones are dropped.
 
     Raises:
-        errors.ArtifactError: a node's op is not in the ONNX operator sets.
+        errors.ArtifactError: a node's op is not in the ONNX operator sets, or a graph input
+            is neither the model's nor a constant of its graph.
     """
     import onnx
+    from onnx import numpy_helper
 
     graph_file = onnx.load(str(path))
-    for node in graph_file.graph.node:
+    graph = graph_file.graph
+    for node in graph.node:
         if not onnx.defs.has(node.op_type, node.domain):
             raise ArtifactError(failure_line("onnx", node.op_type, layer_of(node.name, model)))
-    read = {name for node in graph_file.graph.node for name in node.input}
-    read |= {output.name for output in graph_file.graph.output}
-    unread = [node for node in graph_file.graph.input if node.name not in read]
-    for node in unread:
-        graph_file.graph.input.remove(node)
-    if unread:
-        onnx.save(graph_file, str(path))
+    own = {spec.name for spec in input_specs(model)}
+    extra = [node for node in graph.input if node.name not in own]
+    if not extra:
+        return
+    read = {name for node in graph.node for name in node.input}
+    read |= {output.name for output in graph.output}
+    constants = frozen_constants(model) if any(node.name in read for node in extra) else {}
+    for node in extra:
+        graph.input.remove(node)
+        if node.name not in read:
+            continue
+        value = constants.get(node.name.split(":")[0])
+        if value is None:
+            raise ArtifactError(
+                f"the onnx export asks for an input {node.name} that the model does not have"
+            )
+        graph.initializer.append(numpy_helper.from_array(value, node.name))
+    onnx.save(graph_file, str(path))
+
+
+def frozen_constants(model: keras.Model) -> dict[str, np.ndarray]:
+    """The constants of the model's frozen inference graph, by op name, as tf2onnx sees them
+    (``convert_variables_to_constants_v2``, which tf2onnx runs first)."""
+    from tensorflow.python.framework.convert_to_constants import (
+        convert_variables_to_constants_v2,
+    )
+
+    specs = input_specs(model)
+    structure = input_structure(model)
+
+    def call(*inputs):
+        return model(keras.tree.pack_sequence_as(structure, list(inputs)), training=False)
+
+    function = tf.function(call, input_signature=specs).get_concrete_function()
+    graph_def = convert_variables_to_constants_v2(function).graph.as_graph_def()
+    return {
+        node.name: tf.make_ndarray(node.attr["value"].tensor)
+        for node in graph_def.node
+        if node.op == "Const"
+    }
 
 
 def layer_of(scope: str, model: keras.Model) -> str | None:
@@ -489,7 +526,12 @@ def export_model(config: ExportConfig, *, repeats: int = 0) -> dict:
     if others:
         model = deployable(loaded)
         calibration, checks, labels, source = examples(config, loaded, specs)
-        expected = [np.asarray(a) for a in keras.tree.flatten(model.predict_on_batch(checks))]
+        expected = [
+            np.asarray(a)
+            for a in keras.tree.flatten(
+                model.predict_on_batch(checks[0] if len(checks) == 1 else checks)
+            )
+        ]
         result["output_shapes"] = [[None, *a.shape[1:]] for a in expected]
         for fmt in others:
             path = output / FILES[fmt]
