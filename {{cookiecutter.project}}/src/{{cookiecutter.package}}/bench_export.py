@@ -2,7 +2,8 @@
 
 Usage::
 
-    python -m {{ cookiecutter.package }}.bench_export --model artifacts/model.keras [--data-dir data/demo]
+    python -m {{ cookiecutter.package }}.bench_export
+        --model artifacts/model.keras [--data-dir data/demo]
 
 Exports and checks every format (``export.export_model`` with ``--format all``: the same
 thresholds, files and ``export.json``), then prints one table: per format the file size,
@@ -109,8 +110,8 @@ def format_table(rows: dict) -> str:
     for fmt, row in rows.items():
         one, many = row["latency_ms"]["1"], row["latency_ms"]["32"]
         lines.append(
-            f"| {fmt} | {row['bytes'] / 1e6:.2f} MB | {row['load_seconds'] * 1000:.0f} ms | "
-            f"{one[0]:.2f} / {one[1]:.2f} ms | {many[0]:.2f} / {many[1]:.2f} ms |"
+            f"| {fmt} | {row['bytes'] / 1e3:.0f} kB | {row['load_seconds'] * 1000:.0f} ms | "
+            f"{one[0]:.3f} / {one[1]:.3f} ms | {many[0]:.3f} / {many[1]:.3f} ms |"
         )
     return "\n".join(lines)
 

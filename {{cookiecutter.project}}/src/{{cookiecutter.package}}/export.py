@@ -2,8 +2,9 @@
 
 Usage::
 
-    python -m {{ cookiecutter.package }}.export --model artifacts/model.keras
-        --output-dir artifacts/export --format all --data-dir data/demo
+    python -m {{ cookiecutter.package }}.export
+        --model artifacts/model.keras --output-dir artifacts/export
+        --format all --data-dir data/demo
 
 ``--format`` (``make export FORMAT=``): ``saved_model`` (default), ``onnx``, ``litert``,
 ``litert-int8``, ``openvino`` or ``all``. Into the output folder go the SavedModel itself
