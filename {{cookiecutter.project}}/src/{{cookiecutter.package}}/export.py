@@ -247,7 +247,9 @@ def examples(config: ExportConfig, loaded: Run, specs: list[tf.TensorSpec]):
         names = facts.get("class_names") or loaded.class_names
         known = {name: index for index, name in enumerate(loaded.class_names)}
         to_model = np.array([known.get(name, -1) for name in names])
-        all_labels = to_model[all_labels.astype(np.int64).reshape(len(all_labels), -1)[:, 0]]
+        rows = all_labels.reshape(len(all_labels), -1)  # one-hot rows (categorical) or indices
+        indices = rows.argmax(axis=-1) if rows.shape[1] > 1 else rows[:, 0]
+        all_labels = to_model[indices.astype(np.int64)]
     split = config.calibration_examples if count > config.calibration_examples else 0
     checked = slice(split, split + config.check_examples)
     calibration = [column[: config.calibration_examples] for column in columns]
@@ -436,7 +438,7 @@ def compare(fmt: str, expected: list[np.ndarray], got: list[np.ndarray], labels,
             metric = {name: float(np.mean(np.argmax(a[0], -1) == labels)) for name, a in
                       (("keras", expected), (fmt, got))}  # fmt: skip
             figures["accuracy"] = metric
-        else:
+        elif labels.size == expected[0].size:  # one output: its targets, in any shape
             target = labels.reshape(expected[0].shape).astype(np.float64)
             figures["mae"] = {
                 name: float(np.mean(np.abs(a[0] - target)))
