@@ -12,8 +12,8 @@ from conftest import COOKIECUTTER_JSON, LOCKS, project_files
 
 PACKAGE_FILES = [
     "__init__", "artifacts", "checks", "cli", "config", "config_base", "dataset", "errors",
-    "evaluate", "export", "feeds", "fingerprint", "model", "options", "predict", "train",
-    "benchmark",
+    "bench_export", "benchmark", "evaluate", "export", "feeds", "fingerprint", "model",
+    "options", "predict", "runtimes", "train",
     "data/__init__", "data/check", "data/demo", "data/labels", "data/split",
     "training/__init__", "training/engine", "training/local", "training/plots",
     "training/phases", "training/record", "training/targets",

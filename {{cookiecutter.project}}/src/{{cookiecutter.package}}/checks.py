@@ -126,7 +126,7 @@ def smoke_checks(folder: Path) -> list[tuple[str, Probe]]:
         )
         return (
             f"SavedModel serve returns {result['output']}, reloaded and checked, "
-            f"max |difference| {result['max_abs_difference']:.1g}"
+            f"max |difference| {result['formats']['saved_model']['max_abs_difference']:.1g}"
         )
 
     probes = [(f"data {loader}" if loader else "data", data_probe(loader)) for loader in loaders()]

@@ -159,12 +159,40 @@ class PredictConfig(ModelFile, BatchOptions):
         return self.output_or(self.output_dir, "predictions")
 
 
-class ExportConfig(ModelFile):
-    """Export a trained model as a SavedModel for TensorFlow Serving."""
+EXPORT_FORMATS = ("saved_model", "onnx", "litert", "litert-int8", "openvino")
+
+
+class ExportConfig(ModelFile, BatchOptions):
+    """Export a trained model (SavedModel, ONNX, LiteRT float or int8, OpenVINO), each file
+    checked by its own runtime."""
 
     output_dir: Path | None = Field(
-        None, description="the SavedModel folder (default: the model's folder/export)"
+        None,
+        description="the export folder: the SavedModel, model.onnx, model.tflite, "
+        "model_int8.tflite, openvino/, export.json (default: the model's folder/export)",
     )
+    format: Literal["saved_model", "onnx", "litert", "litert-int8", "openvino", "all"] = Field(
+        "saved_model", description="what to export; all: every format"
+    )
+    data_dir: Path | None = Field(
+        None,
+        description="data read by dataset.load_data (the run's options) for the check and the "
+        "int8 calibration; without it: seeded random inputs of the model's input spec",
+    )
+    check_examples: int = Field(128, ge=1, description="examples each export is checked on")
+    calibration_examples: int = Field(
+        128, ge=1, description="litert-int8: representative examples for the quantisation ranges"
+    )
+    max_difference: float = Field(
+        1e-4, gt=0, description="float formats fail above this max |export - Keras|"
+    )
+    min_agreement: float = Field(
+        0.97, ge=0, le=1, description="litert-int8 classifiers fail below this top-1 agreement"
+    )
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        return EXPORT_FORMATS if self.format == "all" else (self.format,)
 
     @property
     def output(self) -> Path:
