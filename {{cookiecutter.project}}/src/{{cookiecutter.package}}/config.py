@@ -36,7 +36,9 @@ __all__ = [
     "ExportConfig",
     "LaunchConfig",
     "PredictConfig",
+    "RunsConfig",
     "TrainConfig",
+    "TuneConfig",
 ]
 
 DEFAULT_DATA = Path("data/demo")
@@ -108,6 +110,11 @@ class TrainConfig(DataOptions, ModelOptions, BatchOptions):
         1, ge=1, description="split the CPU into N logical devices (mirrored without GPUs)"
     )
     log_dir: Path | None = Field(None, description="TensorBoard logs (default: OUTPUT_DIR/logs)")
+    track: bool = Field(
+        True,
+        description="log the run to MLflow: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db in "
+        "the working directory (see tracking.py)",
+    )
 
     @model_validator(mode="after")
     def _check_phases(self) -> TrainConfig:
@@ -176,3 +183,34 @@ class LaunchConfig(Config):
 
     workers: int = Field(2, ge=1, description="worker processes")
     grace: float = Field(5.0, gt=0, description="seconds to stop the others before killing them")
+
+
+class RunsConfig(Config):
+    """Print the tracked runs (MLflow) as a table, sorted by a metric."""
+
+    metric: str = Field("val_loss", description="sort by this metric's last value")
+    ascending: bool = Field(True, description="lowest first (--no-ascending: highest first)")
+    max_runs: int = Field(50, ge=1, description="show at most this many runs")
+
+
+class TuneConfig(Config):
+    """Search hyperparameters with Optuna: trials of the training engine (see tune.py)."""
+
+    config_file: Path = Field(
+        description="a YAML or TOML file of training fields with a search: section"
+    )
+    trials: int = Field(10, ge=1, description="trials of the study in all (a resumed one too)")
+    workers: int = Field(1, ge=1, description="processes running trials side by side")
+    storage: str = Field(
+        "sqlite:///optuna.db",
+        description="the study's Optuna storage URL (a shared database for several machines)",
+    )
+    study: str | None = Field(None, description="the study's name (default: the file's stem)")
+    output_dir: Path = Field(
+        Path("artifacts/search"), description="trial folders and the best configuration"
+    )
+    parent_run: str | None = Field(None, description="(internal) the search's MLflow run id")
+
+    @property
+    def study_name(self) -> str:
+        return self.study or self.config_file.stem
