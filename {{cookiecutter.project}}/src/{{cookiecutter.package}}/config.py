@@ -209,6 +209,7 @@ class TuneConfig(Config):
     output_dir: Path = Field(
         Path("artifacts/search"), description="trial folders and the best configuration"
     )
+    worker: bool = Field(False, description="(internal) one of WORKERS processes of a search")
     parent_run: str | None = Field(None, description="(internal) the search's MLflow run id")
 
     @property

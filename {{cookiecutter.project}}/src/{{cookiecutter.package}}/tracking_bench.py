@@ -1,0 +1,102 @@
+"""The cost of MLflow tracking per epoch: ``make bench-tracking``.
+
+Trains the same configuration untracked and tracked (the embedded SQLite store, in a
+temporary folder), alternately, ``--repeats`` times each after one warm-up training, in one
+process, and prints the median seconds per epoch of the training loop (``metrics.json``'s
+``seconds`` over its epochs) of each and their ratio, then the median whole-training wall
+time of each (which adds opening the run, its params and tags, and the record's files).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pydantic import Field
+
+from .cli import run
+from .config import DEFAULT_DATA, Config, TrainConfig
+from .errors import DataError
+
+
+class BenchTrackingConfig(Config):
+    """Print the per-epoch cost of MLflow tracking as a ratio to an untracked training."""
+
+    data_dir: Path = Field(DEFAULT_DATA, description="the data to train on (make data)")
+    epochs: int = Field(3, ge=1, description="epochs of each training")
+    repeats: int = Field(3, ge=1, description="trainings of each kind, alternated")
+
+
+def bench(config: BenchTrackingConfig) -> dict:
+    """``{"untracked": s, "tracked": s, "ratio": r, ...}``: median seconds per epoch.
+
+    Raises:
+        errors.DataError: ``data_dir`` does not exist.
+    """
+    from .training.engine import train
+
+    if not config.data_dir.exists():
+        raise DataError(f"data {config.data_dir} does not exist: run make data first")
+    data_dir = config.data_dir.resolve()
+    per_epoch: dict[bool, list[float]] = {False: [], True: []}
+    wall: dict[bool, list[float]] = {False: [], True: []}
+    here = Path.cwd()
+    saved = os.environ.pop("MLFLOW_TRACKING_URI", None)
+    with tempfile.TemporaryDirectory(prefix="bench-tracking-") as scratch:
+        os.chdir(scratch)  # the embedded default store: sqlite:///mlflow.db here
+        try:
+            kinds = [False] + [kind for _ in range(config.repeats) for kind in (False, True)]
+            for number, tracked in enumerate(kinds):
+                trial = TrainConfig(
+                    data_dir=data_dir, epochs=config.epochs, track=tracked, fresh=True,
+                    output_dir=Path(scratch) / f"run-{number}",
+                )  # fmt: skip
+                began = time.perf_counter()
+                metrics = train(trial)
+                seconds = time.perf_counter() - began
+                if number == 0:
+                    continue  # warm-up: TensorFlow's first graphs, the first imports
+                per_epoch[tracked].append(metrics["seconds"] / metrics["epochs_run"])
+                wall[tracked].append(seconds)
+        finally:
+            os.chdir(here)
+            if saved is not None:
+                os.environ["MLFLOW_TRACKING_URI"] = saved
+    untracked, tracked = (statistics.median(per_epoch[kind]) for kind in (False, True))
+    return {
+        "untracked": untracked,
+        "tracked": tracked,
+        "ratio": tracked / untracked,
+        "wall_untracked": statistics.median(wall[False]),
+        "wall_tracked": statistics.median(wall[True]),
+        "runs": per_epoch,
+    }
+
+
+def report(config: BenchTrackingConfig, result: dict) -> None:
+    runs = {k: " ".join(f"{v:.3f}" for v in vs) for k, vs in result["runs"].items()}
+    print(f"seconds per epoch, untracked: {runs[False]}")
+    print(f"seconds per epoch, tracked:   {runs[True]}")
+    print(
+        f"tracking cost per epoch: {result['tracked']:.3f} s / {result['untracked']:.3f} s "
+        f"= ratio {result['ratio']:.3f} (median of {config.repeats}, {config.epochs} epochs, "
+        f"embedded SQLite store)"
+    )
+    print(
+        f"whole training: {result['wall_tracked']:.2f} s tracked, "
+        f"{result['wall_untracked']:.2f} s untracked (run start, params, tags, files)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(
+        BenchTrackingConfig, bench, report, argv, prog=f"python -m {__package__}.tracking_bench"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
