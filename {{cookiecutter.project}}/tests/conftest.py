@@ -5,6 +5,7 @@ Other test modules can call the writer directly (``from conftest import
 write_mixed_format_folder``), e.g. from a module- or session-scoped fixture of their own.
 """
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +70,20 @@ def write_mixed_format_folder(root: str | Path) -> Path:
         (folder / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
         (folder / "notes.txt").write_text("not an image\n")
     return root
+
+
+@pytest.fixture(autouse=True, scope="session")
+def mlflow_store(tmp_path_factory) -> str:
+    """Every training of the tests is tracked into one temporary SQLite store, never into
+    the project's mlflow.db; a test that needs another store sets the variable itself."""
+    uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
+    before = os.environ.get("MLFLOW_TRACKING_URI")
+    os.environ["MLFLOW_TRACKING_URI"] = uri
+    yield uri
+    if before is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = before
 
 
 @pytest.fixture
