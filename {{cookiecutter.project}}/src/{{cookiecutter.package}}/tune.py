@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -202,6 +203,7 @@ def objective(config: TuneConfig, values: dict[str, Any], search: Search, metric
         sampled = {name: suggest(trial, name, spec) for name, spec in search.space.items()}
         folder = config.output_dir / f"trial-{trial.number}"
         trial.set_user_attr("output_dir", str(folder))
+        trial.set_user_attr("process", f"{socket.gethostname()}:{os.getpid()}")
         origin = {name: f"search.space.{name}" for name in sampled}
         trial_config = build(
             TrainConfig, {**values, **sampled, "output_dir": folder, "fresh": True}, origin
