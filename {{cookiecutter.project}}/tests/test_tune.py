@@ -72,7 +72,7 @@ def free_port() -> int:
 def postgres():
     """A PostgreSQL server from the Debian packages, on 127.0.0.1, stopped after the test
     (run as the ``postgres`` user when the tests run as root, which PostgreSQL refuses)."""
-    pytest.importorskip("psycopg2", reason="psycopg2-binary (requirements/dev.in) is needed")
+    pytest.importorskip("psycopg", reason="psycopg[binary] (requirements/dev.in) is needed")
     tools = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
     initdb = shutil.which("initdb") or (tools and f"{tools[-1]}/initdb")
     if not initdb:
