@@ -93,6 +93,13 @@ def image_folder(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def small_training(image_folder: Path) -> dict:
+    """Training fields of a fast run of this example on small data (the tracking and search
+    tests): the 16x16 ``image_folder``."""
+    return {"data_dir": str(image_folder), "image_size": 16, "batch_size": 8}
+
+
+@pytest.fixture
 def mixed_image_folder(tmp_path: Path) -> Path:
     """``tmp_path/mixed``: 3 classes x 9 images in 7 formats plus junk files; see
     ``write_mixed_format_folder``."""

@@ -37,11 +37,10 @@ def experiment(monkeypatch, request) -> str:
     return name
 
 
-def train_args(data: Path, output: Path, epochs: int = 1) -> list[str]:
-    return [
-        "--data-dir", str(data), "--epochs", str(epochs), "--image-size", "16",
-        "--batch-size", "8", "--output-dir", str(output),
-    ]  # fmt: skip
+def train_args(fields: dict, output: Path, epochs: int = 1) -> list[str]:
+    """Flags of ``fields`` (the ``small_training`` fixture of conftest.py) and these."""
+    flags = [arg for k, v in fields.items() for arg in ("--" + k.replace("_", "-"), str(v))]
+    return [*flags, "--epochs", str(epochs), "--output-dir", str(output)]
 
 
 def runs_of(experiment: str) -> list:
@@ -66,7 +65,9 @@ def assert_run_matches_its_folder(run, folder: Path) -> None:
     recorded = json.loads((folder / "run.json").read_text())
     tags = run.data.tags
     assert tags["tensorflow"] == recorded["tensorflow"] and tags["keras"] == recorded["keras"]
-    assert tags["data.sha256"] == recorded["data"]["sha256"]
+    assert {k: str(v) for k, v in recorded["data"].items()} == {
+        k.removeprefix("data."): v for k, v in tags.items() if k.startswith("data.")
+    }
     if recorded["git"]:
         assert tags["git.commit"] == recorded["git"]["commit"]
         assert tags["git.dirty"] == str(recorded["git"]["dirty"]).lower()
@@ -78,11 +79,11 @@ def assert_run_matches_its_folder(run, folder: Path) -> None:
 
 
 def test_the_embedded_default_is_a_sqlite_store_in_the_working_directory(
-    image_folder, tmp_path, monkeypatch, experiment
+    small_training, tmp_path, monkeypatch, experiment
 ):
     monkeypatch.delenv("MLFLOW_TRACKING_URI")
     monkeypatch.chdir(tmp_path)
-    assert train_main(train_args(image_folder, tmp_path / "run", epochs=2)) == 0
+    assert train_main(train_args(small_training, tmp_path / "run", epochs=2)) == 0
     assert (tmp_path / "mlflow.db").is_file()
     assert mlflow.get_tracking_uri() == f"sqlite:///{tmp_path / 'mlflow.db'}" or (
         mlflow.get_tracking_uri() == "sqlite:///mlflow.db"
@@ -93,11 +94,11 @@ def test_the_embedded_default_is_a_sqlite_store_in_the_working_directory(
 
 
 def test_a_server_that_is_down_gives_one_warning_and_a_complete_record(
-    image_folder, tmp_path, monkeypatch, capsys, experiment
+    small_training, tmp_path, monkeypatch, capsys, experiment
 ):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{free_port()}")
     began = time.perf_counter()
-    assert train_main(train_args(image_folder, tmp_path / "run")) == 0
+    assert train_main(train_args(small_training, tmp_path / "run")) == 0
     warnings = [line for line in capsys.readouterr().err.splitlines() if "warning:" in line]
     assert len(warnings) == 1 and "MLflow tracking at http://127.0.0.1" in warnings[0]
     assert warnings[0].startswith("warning: ")
@@ -105,15 +106,15 @@ def test_a_server_that_is_down_gives_one_warning_and_a_complete_record(
     print(f"training with the server down: {time.perf_counter() - began:.1f} s")
 
 
-def test_no_track_logs_nothing(image_folder, tmp_path, experiment):
-    assert train_main([*train_args(image_folder, tmp_path / "run"), "--no-track"]) == 0
+def test_no_track_logs_nothing(small_training, tmp_path, experiment):
+    assert train_main([*train_args(small_training, tmp_path / "run"), "--no-track"]) == 0
     assert MlflowClient().get_experiment_by_name(experiment) is None
 
 
-def test_runs_are_listed_sorted_by_a_metric(image_folder, tmp_path, capsys, experiment):
+def test_runs_are_listed_sorted_by_a_metric(small_training, tmp_path, capsys, experiment):
     names = ("slow", "fast")
     for name, rate in zip(names, ("0.0001", "0.01"), strict=True):
-        argv = [*train_args(image_folder, tmp_path / name, epochs=2), "--learning-rate", rate]
+        argv = [*train_args(small_training, tmp_path / name, epochs=2), "--learning-rate", rate]
         assert train_main(argv) == 0
     capsys.readouterr()
     assert runs_main(["--metric", "loss"]) == 0
@@ -161,15 +162,15 @@ def mlflow_server(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_a_real_server_records_two_trainings_and_a_four_trial_search(
-    mlflow_server, image_folder, tmp_path, experiment
+    mlflow_server, small_training, tmp_path, experiment
 ):
     for name in ("first", "second"):
-        assert train_main(train_args(image_folder, tmp_path / name, epochs=2)) == 0
+        assert train_main(train_args(small_training, tmp_path / name, epochs=2)) == 0
     search = tmp_path / "search.yaml"
     search.write_text(yaml.safe_dump({
-        "data_dir": str(image_folder), "epochs": 2, "image_size": 16, "batch_size": 8,
+        **small_training, "epochs": 2,
         "search": {"space": {"learning_rate": {"low": 0.001, "high": 0.01, "log": True},
-                             "augment": [True, False]}},
+                             "batch_size": [8, 16]}},
     }))  # fmt: skip
     argv = ["--config-file", str(search), "--trials", "4", "--output-dir", str(tmp_path / "s")]
     argv += ["--storage", f"sqlite:///{tmp_path / 'optuna.db'}"]
@@ -193,8 +194,13 @@ def test_a_real_server_records_two_trainings_and_a_four_trial_search(
 
 @pytest.mark.slow
 def test_a_multi_worker_run_is_logged_once_by_the_chief(tmp_path, experiment):
-    from test_multi_worker import launch_command, quiet_env, small_demo
-    from test_multi_worker import train_args as cluster_args
+    cluster = pytest.importorskip("test_multi_worker", reason="the image example's cluster test")
+    launch_command, quiet_env, small_demo = (
+        cluster.launch_command,
+        cluster.quiet_env,
+        cluster.small_demo,
+    )
+    cluster_args = cluster.train_args
 
     output = tmp_path / "cluster"
     run = subprocess.run(

@@ -23,8 +23,9 @@ from {{ cookiecutter.package }}.tune import main as tune_main
 FINISHED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
 
 
-def write_search(path: Path, data: Path, space: dict, **fields) -> Path:
-    values = {"data_dir": str(data), "epochs": 1, "image_size": 16, "batch_size": 8, **fields}
+def write_search(path: Path, small_training: dict, space: dict) -> Path:
+    """A search file: ``small_training``'s fields (conftest.py), 1 epoch, and ``space``."""
+    values = {**small_training, "epochs": 1}
     path.write_text(yaml.safe_dump({**values, "search": {"space": space}}))
     return path
 
@@ -41,9 +42,9 @@ def write_search(path: Path, data: Path, space: dict, **fields) -> Path:
     ],
 )
 def test_a_bad_search_space_is_one_error_line_before_any_training(
-    tmp_path, image_folder, capsys, space, named
+    tmp_path, small_training, capsys, space, named
 ):
-    search = write_search(tmp_path / "search.yaml", image_folder, space)
+    search = write_search(tmp_path / "search.yaml", small_training, space)
     storage = f"sqlite:///{tmp_path / 'optuna.db'}"
     argv = ["--config-file", str(search), "--storage", storage]
     assert tune_main([*argv, "--output-dir", str(tmp_path / "s")]) == 2
@@ -52,8 +53,8 @@ def test_a_bad_search_space_is_one_error_line_before_any_training(
     assert not (tmp_path / "s").exists() and not (tmp_path / "optuna.db").exists()
 
 
-def test_an_unreachable_study_database_is_one_error_line(tmp_path, image_folder, capsys):
-    search = write_search(tmp_path / "search.yaml", image_folder, {"epochs": [1, 2]})
+def test_an_unreachable_study_database_is_one_error_line(tmp_path, small_training, capsys):
+    search = write_search(tmp_path / "search.yaml", small_training, {"epochs": [1, 2]})
     storage = f"postgresql://nobody@127.0.0.1:{free_port()}/none"
     assert tune_main(["--config-file", str(search), "--storage", storage]) == 2
     err = capsys.readouterr().err
@@ -102,11 +103,11 @@ def finished_trials(storage: str, study: str) -> list:
 
 @pytest.mark.slow
 def test_two_workers_share_a_postgresql_study_that_resumes_after_a_kill(
-    postgres, tmp_path, image_folder, monkeypatch
+    postgres, tmp_path, small_training, monkeypatch
 ):
     monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", f"tune-{time.time_ns()}")
     space = {"learning_rate": {"low": 0.001, "high": 0.01, "log": True}, "batch_size": [8, 16]}
-    search = write_search(tmp_path / "search.yaml", image_folder, space)
+    search = write_search(tmp_path / "search.yaml", small_training, space)
     output = tmp_path / "s"
     argv = ["--config-file", str(search), "--trials", "5", "--workers", "2"]
     argv += ["--storage", postgres, "--output-dir", str(output)]
