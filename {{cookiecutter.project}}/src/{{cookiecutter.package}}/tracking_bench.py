@@ -6,7 +6,11 @@ process. An epoch's time runs from ``on_epoch_begin`` to the end of the last cal
 ``on_epoch_end`` (tracking's included); the first epoch of each training (graph tracing) is
 left out. Prints the median epoch time of each kind and their ratio, then the median
 whole-training wall time of each (which adds opening the run, its params and tags, and
-logging the record's files).
+logging the record's files). On a busy machine the epochs' own spread hides tracking's
+cost, so it also times the tracking callback alone (``on_epoch_end`` of the last epoch's
+logs, ``CALLS`` times in a run of the same store) and prints the ratio that cost gives:
+(untracked epoch + callback) / untracked epoch, and how long the run's end then waits for
+MLflow's queue of metrics to drain.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 import keras
 from pydantic import Field
 
+from . import tracking
 from .cli import run
 from .config import DEFAULT_DATA, Config, TrainConfig
 from .errors import DataError
@@ -32,6 +37,9 @@ class BenchTrackingConfig(Config):
     data_dir: Path = Field(DEFAULT_DATA, description="the data to train on (make data)")
     epochs: int = Field(4, ge=2, description="epochs of each training (the first is not timed)")
     repeats: int = Field(3, ge=1, description="trainings of each kind, alternated")
+
+
+CALLS = 50
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -47,6 +55,24 @@ class EpochTimer(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.seconds.append(time.perf_counter() - self.began)
+        self.logs = dict(logs or {})
+
+
+def callback_seconds(logs: dict) -> tuple[float, float]:
+    """``(seconds per on_epoch_end, seconds of end_run)`` of the tracking callback with
+    ``logs``, ``CALLS`` calls in one run of the current store. MLflow queues the metrics
+    (``synchronous=False``) and writes them from a background thread: the first figure is
+    what an epoch waits for, the second what the run's end waits for the queue to drain."""
+    import mlflow
+
+    tracking.use_experiment()
+    callback = tracking.metrics_callback()
+    with mlflow.start_run(run_name="bench-tracking-callback"):
+        began = time.perf_counter()
+        for epoch in range(CALLS):
+            callback.on_epoch_end(epoch, logs)
+        logged = time.perf_counter()
+    return (logged - began) / CALLS, time.perf_counter() - logged
 
 
 def bench(config: BenchTrackingConfig) -> dict:
@@ -82,6 +108,7 @@ def bench(config: BenchTrackingConfig) -> dict:
                     continue  # warm-up: TensorFlow's first graphs, the first imports
                 per_epoch[tracked].extend(timer.seconds[1:])
                 wall[tracked].append(seconds)
+            callback, drain = callback_seconds(timer.logs)
         finally:
             os.chdir(here)
             if saved is not None:
@@ -91,6 +118,9 @@ def bench(config: BenchTrackingConfig) -> dict:
         "untracked": untracked,
         "tracked": tracked,
         "ratio": tracked / untracked,
+        "callback": callback,
+        "drain": drain,
+        "callback_ratio": (untracked + callback) / untracked,
         "wall_untracked": statistics.median(wall[False]),
         "wall_tracked": statistics.median(wall[True]),
         "runs": per_epoch,
@@ -105,6 +135,11 @@ def report(config: BenchTrackingConfig, result: dict) -> None:
         f"tracking cost per epoch: {result['tracked']:.3f} s / {result['untracked']:.3f} s "
         f"= ratio {result['ratio']:.3f} (medians of {len(result['runs'][True])} epochs, "
         f"{config.repeats} trainings of each kind, embedded SQLite store)"
+    )
+    print(
+        f"tracking callback alone: {result['callback'] * 1000:.1f} ms per epoch ({CALLS} calls) "
+        f"-> ratio {result['callback_ratio']:.4f} to the untracked epoch; the run's end then "
+        f"waits {result['drain']:.2f} s for the {CALLS} epochs' queued metrics"
     )
     print(
         f"whole training: {result['wall_tracked']:.2f} s tracked, "
