@@ -17,6 +17,7 @@ import yaml
 from mlflow import MlflowClient
 
 from {{ cookiecutter.package }}.tracking import main as runs_main
+from {{ cookiecutter.package }}.train import TrainConfig, train
 from {{ cookiecutter.package }}.train import main as train_main
 from {{ cookiecutter.package }}.tune import main as tune_main
 
@@ -109,6 +110,16 @@ def test_a_server_that_is_down_gives_one_warning_and_a_complete_record(
 def test_no_track_logs_nothing(small_training, tmp_path, experiment):
     assert train_main([*train_args(small_training, tmp_path / "run"), "--no-track"]) == 0
     assert MlflowClient().get_experiment_by_name(experiment) is None
+
+
+def test_a_training_inside_your_own_run_is_its_child(small_training, tmp_path, experiment):
+    mlflow.set_experiment(experiment)
+    with mlflow.start_run(run_name="notebook") as outer:
+        train(TrainConfig(**small_training, epochs=1, output_dir=tmp_path / "run"))
+    runs = {run.info.run_name: run for run in runs_of(experiment)}
+    assert set(runs) == {"notebook", "run"}
+    assert runs["run"].data.tags["mlflow.parentRunId"] == outer.info.run_id
+    assert_run_matches_its_folder(runs["run"], tmp_path / "run")
 
 
 def test_runs_are_listed_sorted_by_a_metric(small_training, tmp_path, capsys, experiment):

@@ -212,7 +212,12 @@ def track(config: TrainConfig, environment: Mapping[str, Any]) -> Iterator[Track
             use_experiment()
             default = TrainConfig.model_fields["output_dir"].default
             name = None if config.output_dir == default else config.output_dir.name
-            run = mlflow.start_run(run_name=name, parent_run_id=_parent_run, tags=tags(environment))
+            run = mlflow.start_run(
+                run_name=name,
+                parent_run_id=_parent_run,
+                nested=mlflow.active_run() is not None,  # inside your own run (a notebook's)
+                tags=tags(environment),
+            )
             mlflow.log_params(params(config))
         except Exception as error:  # noqa: BLE001 - whatever the store raises
             warn(

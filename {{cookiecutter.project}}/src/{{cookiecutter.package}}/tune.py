@@ -215,7 +215,7 @@ def objective(config: TuneConfig, values: dict[str, Any], search: Search, metric
                 metrics = train(trial_config, callbacks=[pruning])
         except optuna.TrialPruned:
             last = mlflow.last_active_run()
-            if last is not None and trial_config.track:
+            if last is not None and last.info.run_name == folder.name and trial_config.track:
                 try:
                     client = mlflow.MlflowClient()
                     client.set_tag(last.info.run_id, "pruned", "true")
