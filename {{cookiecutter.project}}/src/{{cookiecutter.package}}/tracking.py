@@ -49,6 +49,10 @@ HTTP_LIMITS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1", "MLFLOW_HTTP_REQUEST_TIME
 if TYPE_CHECKING:
     import keras
 
+# Params that differ between runs without telling them apart: their folders, and a
+# search's space (its run's params), long.
+UNSHOWN = ("output_dir", "log_dir", "space")
+
 _parent_run: str | None = None  # set by ``children_of`` (the search's run)
 
 
@@ -249,6 +253,10 @@ def end_quietly(mlflow, status: str, uri: str = "") -> None:
         warn(f"MLflow at {uri} did not take the end of the run ({one_line(error)})")
 
 
+def cell(value: str, width: int = 24) -> str:
+    return value if len(value) <= width else value[: width - 3] + "..."
+
+
 def format_table(rows: Sequence[Sequence[str]]) -> str:
     """Rows of cells as aligned columns, the first row a header."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -258,7 +266,8 @@ def format_table(rows: Sequence[Sequence[str]]) -> str:
 
 def runs_table(config: RunsConfig) -> str:
     """The runs of the experiment as a table: name, start (UTC), status, the params whose
-    values differ between the runs shown, and the last value of every metric; sorted by
+    values differ between the runs shown that have them (cut to 24 characters), and the
+    last value of every metric; sorted by
     ``config.metric`` (``ascending`` or not), runs without it last.
 
     Uses ``MlflowClient.search_runs`` (https://mlflow.org/docs/latest/api_reference/
@@ -288,11 +297,9 @@ def runs_table(config: RunsConfig) -> str:
         raise ConfigError(f"MLflow at {uri} cannot be read: {one_line(error)}") from None
     if not runs:
         return f"no runs in experiment {experiment_name()!r} at {uri}"
-    varying = sorted(
-        key
-        for key in {k for run in runs for k in run.data.params}
-        if len({run.data.params.get(key) for run in runs}) > 1 and key != "output_dir"
-    )
+    given = {key: {run.data.params[key] for run in runs if key in run.data.params}
+             for run in runs for key in run.data.params}  # fmt: skip
+    varying = sorted(k for k, values in given.items() if len(values) > 1 and k not in UNSHOWN)
     metrics = sorted({k for run in runs for k in run.data.metrics})
     if config.metric in metrics:
         metrics = [config.metric, *(m for m in metrics if m != config.metric)]
@@ -304,7 +311,7 @@ def runs_table(config: RunsConfig) -> str:
             run.info.run_name or run.info.run_id[:8],
             time.strftime("%Y-%m-%d %H:%M", started),
             run.info.status,
-            *(run.data.params.get(k, "") for k in varying),
+            *(cell(run.data.params.get(k, "")) for k in varying),
             *(f"{run.data.metrics[m]:.4g}" if m in run.data.metrics else "" for m in metrics),
         ])  # fmt: skip
     return format_table(rows) + f"\n{len(runs)} runs of {experiment_name()!r} at {uri}"
