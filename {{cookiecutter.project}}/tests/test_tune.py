@@ -3,6 +3,7 @@ shared by two worker processes through a real PostgreSQL server started by the t
 and resumed, ending with a best configuration that ``train --config`` reruns."""
 
 import glob
+import json
 import os
 import shutil
 import signal
@@ -51,6 +52,23 @@ def test_a_bad_search_space_is_one_error_line_before_any_training(
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and named in err, err
     assert not (tmp_path / "s").exists() and not (tmp_path / "optuna.db").exists()
+
+
+def test_a_metric_the_model_does_not_log_is_one_error_line_naming_those_it_does(
+    tmp_path, small_training, capsys
+):
+    search = write_search(tmp_path / "search.yaml", small_training, {"epochs": [1]})
+    fields = yaml.safe_load(search.read_text())
+    fields["search"]["metric"] = "val_acuracy"
+    search.write_text(yaml.safe_dump(fields))
+    argv = ["--config-file", str(search), "--storage", f"sqlite:///{tmp_path / 'optuna.db'}"]
+    assert tune_main([*argv, "--output-dir", str(tmp_path / "s"), "--trials", "1"]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    history = json.loads((tmp_path / "s" / "trial-0" / "history.json").read_text())
+    assert err == [
+        "error: search.metric 'val_acuracy' is not logged by the model; it logs "
+        + ", ".join(sorted(history))
+    ]
 
 
 def test_an_unreachable_study_database_is_one_error_line(tmp_path, small_training, capsys):

@@ -37,6 +37,7 @@ oracle, not a database.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import socket
@@ -224,7 +225,8 @@ def objective(config: TuneConfig, values: dict[str, Any], search: Search, metric
                     pass
             raise
         if metric not in metrics:
-            names = ", ".join(k for k in metrics if isinstance(metrics[k], float))
+            logged = itertools.takewhile(lambda name: name != "epochs", metrics)
+            names = ", ".join(logged)  # metrics.json starts with the logged names
             raise ConfigError(
                 f"search.metric {metric!r} is not logged by the model; it logs {names}"
             )
