@@ -71,6 +71,13 @@ def test_a_metric_the_model_does_not_log_is_one_error_line_naming_those_it_does(
     ]
 
 
+def test_training_takes_a_search_file_skipping_its_search_section(tmp_path, small_training):
+    search = write_search(tmp_path / "search.yaml", small_training, {"epochs": [1, 2]})
+    argv = ["--config", str(search), "--no-track", "--output-dir", str(tmp_path / "run")]
+    assert train_main(argv) == 0
+    assert "search" not in yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
+
+
 def test_an_unreachable_study_database_is_one_error_line(tmp_path, small_training, capsys):
     search = write_search(tmp_path / "search.yaml", small_training, {"epochs": [1, 2]})
     storage = f"postgresql://nobody@127.0.0.1:{free_port()}/none"

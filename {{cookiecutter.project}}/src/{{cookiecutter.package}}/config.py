@@ -23,7 +23,7 @@ a misspelt key in a file is an error rather than silently ignored.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -63,6 +63,10 @@ class ModelFile(Config):
 
 class TrainConfig(DataOptions, ModelOptions, BatchOptions):
     """Train the model of src/<package>/model.py on the data that dataset.py loads."""
+
+    # Sections of a configuration file that training skips: tune.py reads ``search``, so
+    # one file serves ``make tune`` and ``make train CONFIG=``.
+    file_sections: ClassVar[tuple[str, ...]] = ("search",)
 
     data_dir: Path = Field(DEFAULT_DATA, description="the data that dataset.load_data reads")
     output_dir: Path = Field(Path("artifacts"), description="the run's folder")
