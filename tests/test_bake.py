@@ -13,7 +13,7 @@ from conftest import COOKIECUTTER_JSON, LOCKS, project_files
 PACKAGE_FILES = [
     "__init__", "artifacts", "checks", "cli", "config", "config_base", "dataset", "errors",
     "bench_export", "benchmark", "evaluate", "export", "feeds", "fingerprint", "model",
-    "options", "predict", "runtimes", "train",
+    "options", "predict", "runtimes", "tracking", "tracking_bench", "train", "tune",
     "data/__init__", "data/check", "data/demo", "data/labels", "data/split",
     "training/__init__", "training/engine", "training/local", "training/plots",
     "training/phases", "training/record", "training/targets",
@@ -26,7 +26,8 @@ GUARD_FILES = [
 ]  # fmt: skip
 TEST_FILES = [
     "conftest", "test_advice", "test_check_imports", "test_doctor", "test_import_lint",
-    "test_kernel", "test_migrate", "test_outputs", "test_plots", "test_smoke",
+    "test_kernel", "test_migrate", "test_outputs", "test_plots", "test_smoke", "test_tracking",
+    "test_tune",
 ]  # fmt: skip
 # Each example's own files, besides the package and test files every bake has.
 EXAMPLE_FILES = {

@@ -5,6 +5,7 @@ Other test modules can call the writer directly (``from conftest import
 write_mixed_format_folder``), e.g. from a module- or session-scoped fixture of their own.
 """
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -71,10 +72,31 @@ def write_mixed_format_folder(root: str | Path) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True, scope="session")
+def mlflow_store(tmp_path_factory) -> str:
+    """Every training of the tests is tracked into one temporary SQLite store, never into
+    the project's mlflow.db; a test that needs another store sets the variable itself."""
+    uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
+    before = os.environ.get("MLFLOW_TRACKING_URI")
+    os.environ["MLFLOW_TRACKING_URI"] = uri
+    yield uri
+    if before is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = before
+
+
 @pytest.fixture
 def image_folder(tmp_path: Path) -> Path:
     """``tmp_path/data`` with 3 classes x 5 PNG images of 16x16 pixels."""
     return write_demo_dataset(tmp_path / "data", images_per_class=5, image_size=16)
+
+
+@pytest.fixture
+def small_training(image_folder: Path) -> dict:
+    """Training fields of a fast run of this example on small data (the tracking and search
+    tests): the 16x16 ``image_folder``."""
+    return {"data_dir": str(image_folder), "image_size": 16, "batch_size": 8}
 
 
 @pytest.fixture

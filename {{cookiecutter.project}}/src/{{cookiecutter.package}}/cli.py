@@ -152,6 +152,8 @@ def parse(config_class: type[C], argv: Sequence[str] | None = None, prog: str | 
     origin: dict[str, str] = {}
     if config_file is not None:
         values = read_config_file(config_file)
+        for section in getattr(config_class, "file_sections", ()):
+            values.pop(section, None)  # another command's section (TrainConfig's docs)
         origin = {field: f"in {config_file}" for field in values}
     values.update(flags)
     origin.update({field: "--" + field.replace("_", "-") for field in flags})

@@ -23,7 +23,7 @@ a misspelt key in a file is an error rather than silently ignored.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -36,7 +36,9 @@ __all__ = [
     "ExportConfig",
     "LaunchConfig",
     "PredictConfig",
+    "RunsConfig",
     "TrainConfig",
+    "TuneConfig",
 ]
 
 DEFAULT_DATA = Path("data/demo")
@@ -61,6 +63,10 @@ class ModelFile(Config):
 
 class TrainConfig(DataOptions, ModelOptions, BatchOptions):
     """Train the model of src/<package>/model.py on the data that dataset.py loads."""
+
+    # Sections of a configuration file that training skips: tune.py reads ``search``, so
+    # one file serves ``make tune`` and ``make train CONFIG=``.
+    file_sections: ClassVar[tuple[str, ...]] = ("search",)
 
     data_dir: Path = Field(DEFAULT_DATA, description="the data that dataset.load_data reads")
     output_dir: Path = Field(Path("artifacts"), description="the run's folder")
@@ -108,6 +114,11 @@ class TrainConfig(DataOptions, ModelOptions, BatchOptions):
         1, ge=1, description="split the CPU into N logical devices (mirrored without GPUs)"
     )
     log_dir: Path | None = Field(None, description="TensorBoard logs (default: OUTPUT_DIR/logs)")
+    track: bool = Field(
+        True,
+        description="log the run to MLflow: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db in "
+        "the working directory (see tracking.py)",
+    )
 
     @model_validator(mode="after")
     def _check_phases(self) -> TrainConfig:
@@ -204,3 +215,35 @@ class LaunchConfig(Config):
 
     workers: int = Field(2, ge=1, description="worker processes")
     grace: float = Field(5.0, gt=0, description="seconds to stop the others before killing them")
+
+
+class RunsConfig(Config):
+    """Print the tracked runs (MLflow) as a table, sorted by a metric."""
+
+    metric: str = Field("val_loss", description="sort by this metric's last value")
+    ascending: bool = Field(True, description="lowest first (--no-ascending: highest first)")
+    max_runs: int = Field(50, ge=1, description="show at most this many runs")
+
+
+class TuneConfig(Config):
+    """Search hyperparameters with Optuna: trials of the training engine (see tune.py)."""
+
+    config_file: Path = Field(
+        description="a YAML or TOML file of training fields with a search: section"
+    )
+    trials: int = Field(10, ge=1, description="trials of the study in all (a resumed one too)")
+    workers: int = Field(1, ge=1, description="processes running trials side by side")
+    storage: str = Field(
+        "sqlite:///optuna.db",
+        description="the study's Optuna storage URL (a shared database for several machines)",
+    )
+    study: str | None = Field(None, description="the study's name (default: the file's stem)")
+    output_dir: Path = Field(
+        Path("artifacts/search"), description="trial folders and the best configuration"
+    )
+    worker: bool = Field(False, description="(internal) one of WORKERS processes of a search")
+    parent_run: str | None = Field(None, description="(internal) the search's MLflow run id")
+
+    @property
+    def study_name(self) -> str:
+        return self.study or self.config_file.stem

@@ -24,7 +24,10 @@
 8. ``runner.fit``, once per phase: the one step that differs;
 9. ``model.keras``, ``backbone.weights.h5`` (the ``backbone`` layer's weights, for a later
    ``--weights PATH``) and the record (``record.write_run_record``: the facts, and the data's
-   fingerprint), on the chief only.
+   fingerprint), on the chief only;
+10. on the chief only, with ``track`` (the default), one MLflow run around steps 5 to 9
+    (``tracking.track``): the configuration, tags and, per epoch, the same metrics as the
+    history (an MLflow Keras callback beside those of step 7), then the record's files.
 
 An interrupted run loses at most the epoch it was in, in either phase: the backup is kept
 between the phases, and a resumed run skips the phases its history shows completed.
@@ -34,6 +37,8 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Sequence
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -41,7 +46,7 @@ import keras
 import tensorflow as tf
 
 from .. import dataset as user_dataset
-from .. import feeds
+from .. import feeds, tracking
 from .. import model as user_model
 from ..artifacts import require_writable
 from ..config import TrainConfig
@@ -51,6 +56,7 @@ from .record import (
     HISTORY_CSV,
     data_fingerprint,
     read_csv_history,
+    run_environment,
     warn_if_data_changed,
     write_run_record,
 )
@@ -199,15 +205,17 @@ def encode_classes(model: keras.Model, data: Data, config: TrainConfig) -> tuple
     return feeds.map_targets(data.train, encode), feeds.map_targets(data.validation, encode)
 
 
-def train(config: TrainConfig) -> dict | None:
-    """Run one training as ``config`` says, resuming an interrupted one.
+def train(config: TrainConfig, callbacks: Sequence[keras.callbacks.Callback] = ()) -> dict | None:
+    """Run one training as ``config`` says, resuming an interrupted one; ``callbacks`` run
+    after the engine's own (a search's pruning callback, for one).
 
     Writes to ``config.output_dir``: ``model.keras`` (last epoch), ``best.keras`` (lowest
     ``val_loss``, else ``loss``), TensorBoard logs, and the record (``record``): ``history.csv``
     and ``history.json``/``history.png`` (every epoch, those of an interrupted run too),
     ``metrics.json``, ``config.yaml``, ``facts.json``, ``run.json`` (with the data's
     fingerprint) and, for classification, ``class_names.json``. ``backup/`` holds the
-    per-epoch backup while training runs; a run that completes removes it.
+    per-epoch backup while training runs; a run that completes removes it. With ``track``,
+    the chief logs the run to MLflow too (``tracking``; a store out of reach: one warning).
 
     Returns:
         ``metrics.json``'s object; ``None`` on a multi-worker run's other workers.
@@ -225,10 +233,15 @@ def train(config: TrainConfig) -> dict | None:
     keras.utils.set_random_seed(config.seed)  # Python, NumPy and TensorFlow
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()  # before the model is compiled
-    with runner.run_folder(config.output_dir) as folder:
+    with runner.run_folder(config.output_dir) as folder, ExitStack() as stack:
         fingerprint = data_fingerprint(user_dataset, config.data_dir) if runner.is_chief else None
         if runner.is_chief:
             warn_if_data_changed(config, fingerprint)
+        tracked = stack.enter_context(
+            tracking.track(config, run_environment(config, fingerprint))
+            if runner.is_chief
+            else nullcontext(tracking.Tracked(None, ""))
+        )
         backup = folder / "backup"
         resumed_from = 0 if config.fresh else runner.completed_epochs(backup)
         if resumed_from == 0:
@@ -238,7 +251,11 @@ def train(config: TrainConfig) -> dict | None:
             model = targets.build(user_model.build_model, config, data.facts)
         train_data, val_data = runner.datasets(config, *encode_classes(model, data, config))
         monitor = "val_loss" if data.validation is not None else "loss"
-        callbacks = standard_callbacks(folder, config, monitor, fresh_start=resumed_from == 0)
+        callbacks = [
+            *standard_callbacks(folder, config, monitor, fresh_start=resumed_from == 0),
+            *tracked.callbacks,
+            *callbacks,
+        ]
         plan = phases.plan(model, config)
         start = time.perf_counter()
         if len(plan) == 1:
@@ -267,5 +284,6 @@ def train(config: TrainConfig) -> dict | None:
             facts=data.facts,
             fingerprint=fingerprint,
         )
+        tracked.log_record(folder)
         shutil.rmtree(backup, ignore_errors=True)  # a completed run leaves no backup
         return metrics
