@@ -297,6 +297,17 @@ class Fallback:
     only_imports: bool
 
 
+def passes_import_error_on(node: ast.Raise) -> bool:
+    """A bare ``raise``, or ``raise ImportError(...)``/``ModuleNotFoundError``: the import's
+    failure goes on. A handler raising another exception (``raise ConfigError("reading TOML
+    needs Python 3.11")``) is the code's own report of a missing optional module, by
+    design, and does not make the fallback a failing one."""
+    if node.exc is None:
+        return True
+    raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+    return (dotted(raised) or "").rpartition(".")[2] in ("ImportError", "ModuleNotFoundError")
+
+
 def import_fallbacks(tree: ast.AST, numbers: dict[int, int]) -> list[Fallback]:
     """The outermost import fallbacks of a module (nested ones are in their branches)."""
 
@@ -329,7 +340,7 @@ def import_fallbacks(tree: ast.AST, numbers: dict[int, int]) -> list[Fallback]:
             if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) in numbers:
                 imports.append(numbers[id(node)])
             pending.extend(ast.iter_child_nodes(node))
-        raises = any(isinstance(s, ast.Raise) for s in statements)
+        raises = any(isinstance(s, ast.Raise) and passes_import_error_on(s) for s in statements)
         return Branch(tuple(imports), tuple(nested), raises)
 
     found = []

@@ -23,9 +23,9 @@ LEGACY = textwrap.dedent(
     from keras.layers import Merge
     from tensorflow.python.keras.layers import Flatten
     try:
-        import tomllib
+        import not_installed_fast_json as json
     except ModuleNotFoundError:
-        import not_installed_fallback as tomllib
+        import json
     y = np_utils.to_categorical([0, 1])
     shape = K.int_shape(y)
     layer = tf.keras.layers.Dense(3)
@@ -362,6 +362,31 @@ FALLBACKS = textwrap.dedent(
         from keras.layers.core import Dropout
     """
 )
+
+
+def test_a_handler_raising_its_own_error_is_a_report_by_design_not_a_failing_fallback(
+    tmp_path, stack
+):
+    """``except ImportError: raise SomeError("...")`` is how code reports a missing optional
+    module (the project's own cli.py reads TOML this way, and Python 3.10 has no tomllib);
+    a bare ``raise`` or ``raise ImportError`` passes the failure on and is named."""
+    source = textwrap.dedent(
+        """\
+        def read(path):
+            try:
+                import not_installed_toml_reader
+            except ModuleNotFoundError:
+                raise ValueError("reading TOML needs not_installed_toml_reader") from None
+            return not_installed_toml_reader.load(path)
+        try:
+            import not_installed_optional
+        except ImportError:
+            raise
+        """
+    )
+    found = findings_of(tmp_path, stack, source)
+    assert sorted(found) == [8], {k: v[0]["message"] for k, v in found.items()}
+    assert found[8][0]["status"] == "fallback"
 
 
 def test_an_import_fallback_is_named_once_when_every_alternative_fails(tmp_path, stack):
