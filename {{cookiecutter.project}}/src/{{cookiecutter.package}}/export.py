@@ -280,7 +280,10 @@ def convert(fmt: str, model: keras.Model, path: Path, calibration: list[np.ndarr
     keras_format = {"litert-int8": "litert"}.get(fmt, fmt)
     logging.getLogger("tf2onnx").setLevel(logging.CRITICAL)
     try:
-        model.export(str(path), format=keras_format, verbose=False, **options)
+        if keras_format == "litert" and not keras_exports_litert():
+            litert_via_saved_model(model, path, options)
+        else:
+            model.export(str(path), format=keras_format, verbose=False, **options)
     except ImportError as error:
         raise ArtifactError(
             f"{fmt} export needs a package that is not installed ({error}); make install "
@@ -290,6 +293,39 @@ def convert(fmt: str, model: keras.Model, path: Path, calibration: list[np.ndarr
         raise ArtifactError(conversion_failure(fmt, error, model)) from None
     if fmt == "onnx":
         tidy_onnx(path, model)
+
+
+def keras_exports_litert() -> bool:
+    """Whether the installed Keras's ``model.export`` writes LiteRT: Keras 3.13 and later
+    (Keras 3.12, the one Python 3.10 gets, offers ``tf_saved_model``, ``onnx``, ``openvino``)."""
+    major, minor = (int(part) for part in keras.__version__.split(".")[:2])
+    return (major, minor) >= (3, 13)
+
+
+def litert_via_saved_model(model: keras.Model, path: Path, options: dict) -> None:
+    """Write ``model`` as LiteRT the way Keras's own LiteRT export does (keras
+    ``src/export/litert.py``, 3.15): an ``ExportArchive`` SavedModel with a ``serve``
+    endpoint, converted by ``tf.lite.TFLiteConverter.from_saved_model`` with ``options``
+    (``target_spec``, ``optimizations``, ``representative_dataset``), for Keras < 3.13."""
+    structure = input_structure(model)
+
+    def serve(*inputs):
+        return model(keras.tree.pack_sequence_as(structure, list(inputs)), training=False)
+
+    with tempfile.TemporaryDirectory() as folder:
+        archive = keras.export.ExportArchive()
+        archive.track(model)
+        archive.add_endpoint("serve", serve, input_signature=input_specs(model))
+        archive.write_out(folder, verbose=False)
+        converter = tf.lite.TFLiteConverter.from_saved_model(folder)
+        converter.experimental_enable_resource_variables = True
+        for name, value in options.items():
+            if name == "target_spec":
+                for field, setting in value.items():
+                    setattr(converter.target_spec, field, setting)
+            else:
+                setattr(converter, name, value)
+        path.write_bytes(converter.convert())
 
 
 def tidy_onnx(path: Path, model: keras.Model) -> None:
