@@ -28,7 +28,8 @@ PLATFORMS = {
         "x86_64-manylinux_2_28",
         "aarch64-manylinux_2_28",
         "aarch64-apple-darwin",
-        "x86_64-pc-windows-msvc",
+        # Not Windows: mlflow needs docker, which needs pywin32 there, a Windows-only wheel
+        # that pip-compile cannot lock from Linux (as pywinpty for the dev lock).
     ],
     "cuda.txt": ["x86_64-manylinux_2_28"],
     # Not Windows: JupyterLab needs pywinpty there, which pip-compile cannot lock elsewhere.

@@ -22,6 +22,7 @@ a misspelt key in a file is an error rather than silently ignored.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -183,7 +184,8 @@ class ExportConfig(ModelFile, BatchOptions):
         "model_int8.tflite, openvino/, export.json (default: the model's folder/export)",
     )
     format: Literal["saved_model", "onnx", "litert", "litert-int8", "openvino", "all"] = Field(
-        "saved_model", description="what to export; all: every format"
+        "saved_model",
+        description="what to export; all: every format (openvino once pip install openvino)",
     )
     data_dir: Path | None = Field(
         None,
@@ -203,7 +205,13 @@ class ExportConfig(ModelFile, BatchOptions):
 
     @property
     def formats(self) -> tuple[str, ...]:
-        return EXPORT_FORMATS if self.format == "all" else (self.format,)
+        """``format``, or for ``all`` every format whose converter is installed: OpenVINO
+        is not in the locks (``requirements/cpu.in`` says why), so it is in ``all`` only
+        once ``pip install openvino`` has put it there."""
+        if self.format != "all":
+            return (self.format,)
+        openvino = importlib.util.find_spec("openvino") is not None
+        return tuple(fmt for fmt in EXPORT_FORMATS if fmt != "openvino" or openvino)
 
     @property
     def output(self) -> Path:

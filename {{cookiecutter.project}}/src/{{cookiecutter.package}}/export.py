@@ -285,6 +285,12 @@ def convert(fmt: str, model: keras.Model, path: Path, calibration: list[np.ndarr
         else:
             model.export(str(path), format=keras_format, verbose=False, **options)
     except ImportError as error:
+        if fmt == "openvino":
+            raise ArtifactError(
+                f"the openvino export needs the openvino package ({error}), which the locks "
+                "leave out (its Linux aarch64 wheels need glibc 2.35): .venv/bin/python -m pip "
+                "install openvino, then make export FORMAT=openvino"
+            ) from None
         raise ArtifactError(
             f"{fmt} export needs a package that is not installed ({error}); make install "
             "installs the locked converters and runtimes."

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from {{ cookiecutter.package }}.config import EXPORT_FORMATS
+from {{ cookiecutter.package }}.config import ExportConfig
 from {{ cookiecutter.package }}.data.check import main as check_main
 from {{ cookiecutter.package }}.data.demo import write_demo_table
 from {{ cookiecutter.package }}.dataset import load_data, load_inputs
@@ -102,9 +102,10 @@ def test_the_table_model_exports_in_every_format_checked_in_its_runtime(tmp_path
     loose = ["--min-agreement", "0.9"] if classes else []
     assert export_main([*argv, "--format", "all", "--data-dir", str(data), *loose]) == 0
     figures = json.loads((export / "export.json").read_text())["formats"]
-    assert list(figures) == list(EXPORT_FORMATS) and all(f["passed"] for f in figures.values())
+    formats = ExportConfig(format="all").formats  # openvino only where it was installed
+    assert list(figures) == list(formats) and all(f["passed"] for f in figures.values())
     # 300 rows: 128 calibrate litert-int8, 128 others check every file
-    assert all(figures[f]["examples"] == 128 for f in EXPORT_FORMATS if f != "saved_model")
+    assert all(figures[f]["examples"] == 128 for f in formats if f != "saved_model")
     int8 = figures["litert-int8"]
     assert ("top1_agreement" in int8) == classes
     metric = int8["accuracy" if classes else "mae"]
