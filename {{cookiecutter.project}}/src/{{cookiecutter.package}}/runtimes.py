@@ -80,7 +80,11 @@ def load_litert(path: str) -> Predictor:
 
 
 def load_openvino(path: str) -> Predictor:
-    import openvino
+    # Not in the locks (requirements/cpu.in says why): installed by hand for FORMAT=openvino.
+    try:
+        import openvino
+    except ImportError:
+        raise RuntimeError("the openvino runtime is not installed: pip install openvino") from None
 
     # f32: on CPUs with bf16 units (AVX512_BF16, AMX) the CPU plugin otherwise runs in bf16.
     compiled = openvino.Core().compile_model(path, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
