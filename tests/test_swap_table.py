@@ -66,7 +66,7 @@ def test_train_evaluate_predict_export_on_the_table(swapped):
     assert [row["id"] for row in rows] == [f"b{i}" for i in range(7)]
     assert list(rows[0]) == ["id", "output"] and all(float(row["output"]) for row in rows)
     out = make(swapped, "export").stdout
-    assert "serve: measurements float32 (batch, 6) -> outputs (batch, 1)" in out
+    assert "(measurements float32 (batch, 6) -> outputs (" in out
     # The SavedModel, in a process of its own, against predictions.csv.
     script = (
         "import csv, sys, numpy as np, tensorflow as tf\n"

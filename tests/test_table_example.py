@@ -47,7 +47,7 @@ def test_the_table_example_trains_evaluates_predicts_and_exports(table_project):
         rows = list(csv.DictReader(handle))
     assert len(rows) == 600 and list(rows[0]) == ["id", "output"] and rows[0]["id"] == "p00001"
     out = make(project, "export").stdout
-    assert "serve: features float32 (batch, 5) -> outputs (batch, 1)" in out
+    assert "(features float32 (batch, 5) -> outputs (" in out
     bench = make(project, "bench", "ARGS=--epochs 1").stdout
     assert re.search(r"ratio tf.data / arrays: \d+\.\d\d", bench), bench
 
