@@ -158,7 +158,7 @@ def evaluate(config: EvaluateConfig) -> dict:
         result["metrics"] = {name: float(value) for name, value in values.items()}
     true, predicted, examples = [], [], 0
     for x, y in feeds.batches(data, config.batch_size):
-        examples += len(np.asarray(first_array(y)))
+        examples += len(feeds.first_array(y))
         if to_model is not None:
             outputs = model.predict_on_batch(x)
             predicted.append(np.argmax(class_probabilities(outputs, loaded.kind), axis=-1))
@@ -177,11 +177,6 @@ def evaluate(config: EvaluateConfig) -> dict:
         plot_confusion_matrix(matrix, class_names, output / CONFUSION_MATRIX_FILE)
     (output / EVALUATION_FILE).write_text(json.dumps(result, indent=2) + "\n")
     return result
-
-
-def first_array(structure):
-    """The first array of a (possibly nested) batch of targets."""
-    return keras.tree.flatten(structure)[0]
 
 
 def remap(to_model: np.ndarray):

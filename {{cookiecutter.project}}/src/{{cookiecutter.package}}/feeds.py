@@ -28,6 +28,7 @@ __all__ = [
     "count_batches",
     "count_examples",
     "describe",
+    "first_array",
     "first_batch",
     "form",
     "map_targets",
@@ -54,7 +55,8 @@ def form(data: Any) -> str:
     )
 
 
-def _first_array(structure: Any) -> np.ndarray:
+def first_array(structure: Any) -> np.ndarray:
+    """The first array of a (possibly nested) batch, as a NumPy array."""
     return np.asarray(tf.nest.flatten(structure)[0])
 
 
@@ -66,7 +68,7 @@ def count_examples(data: Any) -> int | None:
         return 0
     kind = form(data)
     if kind == "arrays":
-        return len(_first_array(data[1]))
+        return len(first_array(data[1]))
     number = getattr(data, "num_examples", None)
     return int(number) if number is not None else None
 
