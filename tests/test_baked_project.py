@@ -125,8 +125,8 @@ def six_block(text: str) -> str:
 def edit_stale_in(requirements):
     """An .in edited without make lock: a package cpu.txt lacks."""
     path = requirements / "cpu.in"
-    path.write_text(path.read_text() + "tqdm\n")
-    return "error: requirements/cpu.txt: tqdm==", "is missing: requirements/cpu.in needs it now"
+    path.write_text(path.read_text() + "humanize\n")  # required by nothing in the locks
+    return "error: requirements/cpu.txt: humanize==", "is missing: requirements/cpu.in needs it now"
 
 
 def edit_pin(requirements):

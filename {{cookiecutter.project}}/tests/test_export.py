@@ -14,7 +14,7 @@ from {{ cookiecutter.package }}.artifacts import save_facts
 from {{ cookiecutter.package }}.config import ExportConfig
 from {{ cookiecutter.package }}.data.demo import write_demo_dataset
 from {{ cookiecutter.package }}.dataset import load_data
-from {{ cookiecutter.package }}.export import FILES, main
+from {{ cookiecutter.package }}.export import FILES, convert, main
 from {{ cookiecutter.package }}.model import build_model
 from {{ cookiecutter.package }}.train import main as train_main
 
@@ -225,6 +225,26 @@ def test_preprocessing_layers_inside_the_model_travel_into_every_file(tmp_path, 
     int8 = run_in_own_runtime("litert-int8", export / FILES["litert-int8"], unit, tmp_path)
     expected = model.predict(unit, verbose=0)
     np.testing.assert_allclose(int8, expected, atol=0.1 * np.abs(expected).max())
+
+
+def test_int8_starts_after_the_preprocessing_so_small_scale_features_survive(tmp_path):
+    """Features near 1000 and near 1 through an adapted Normalization: int8 of the raw row
+    (one scale, a step near 4) would erase the second feature, which drives the output."""
+    rng = np.random.default_rng(0)
+    rows = np.stack([rng.normal(1000, 10, 256), rng.normal(1, 0.01, 256)], -1)
+    rows = rows.astype(np.float32)
+    normalization = keras.layers.Normalization(name="scaling")
+    normalization.adapt(rows)
+    inputs = keras.Input((2,), name="row")
+    dense = keras.layers.Dense(1)
+    model = keras.Model(inputs, dense(normalization(inputs)))
+    dense.set_weights([np.array([[0.1], [1.0]], np.float32), np.zeros(1, np.float32)])
+    path = tmp_path / "model_int8.tflite"
+    convert("litert-int8", model, path, [rows])  # checked on its calibration range
+    expected = model.predict(rows, verbose=0)
+    got = run_in_own_runtime("litert-int8", path, rows, tmp_path)
+    assert expected.std() > 0.5  # the second feature moves the output
+    np.testing.assert_allclose(got, expected, atol=0.05)
 
 
 @keras.saving.register_keras_serializable(package="test_export")

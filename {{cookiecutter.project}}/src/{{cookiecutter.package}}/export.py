@@ -40,7 +40,9 @@ ops, which the LiteRT runtime cannot run); ``litert-int8`` is post-training quan
 (https://ai.google.dev/edge/litert/models/post_training_quantization): int8 weights and
 activations, float32 input and output, ranges calibrated on ``--calibration-examples``
 representative examples (128 by default: the guide asks for "a few hundred"; the ranges
-settle well before and each example costs a forward pass). OpenVINO through
+settle well before and each example costs a forward pass); the model's Keras preprocessing
+layers (``Normalization``, ``Rescaling``) stay float32, so that features of different
+scales keep their resolution (``litert_int8``). OpenVINO through
 ``openvino.convert_model``.
 
 Every file is then loaded by its own runtime (ONNX Runtime, LiteRT, OpenVINO) in a
@@ -59,6 +61,7 @@ or a runtime check that fails exits with status 2 and one ``error:`` line.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -66,6 +69,8 @@ import re
 import subprocess
 import sys
 import tempfile
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import keras
@@ -257,33 +262,27 @@ def examples(config: ExportConfig, loaded: Run, specs: list[tf.TensorSpec]):
 
 
 def convert(fmt: str, model: keras.Model, path: Path, calibration: list[np.ndarray]) -> None:
-    """Write ``model`` as ``fmt`` to ``path`` with ``keras.Model.export``.
+    """Write ``model`` as ``fmt`` to ``path``: ``keras.Model.export``, except LiteRT on Keras
+    < 3.13 and ``litert-int8`` (``litert_converter``, ``litert_int8``).
 
     Raises:
         errors.ArtifactError: the converter fails; the message names the op and the layer
             when the converter's message does, and the format.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    options: dict = {}
-    if fmt.startswith("litert"):
-        options["target_spec"] = {"supported_ops": [tf.lite.OpsSet.TFLITE_BUILTINS]}
-    if fmt == "litert-int8":
-        count = len(calibration[0])
-
-        def representative():
-            for index in range(count):
-                yield [x[index : index + 1].astype(np.float32) for x in calibration]
-
-        options.update(
-            optimizations=[tf.lite.Optimize.DEFAULT], representative_dataset=representative
-        )
-    keras_format = {"litert-int8": "litert"}.get(fmt, fmt)
     logging.getLogger("tf2onnx").setLevel(logging.CRITICAL)
     try:
-        if keras_format == "litert" and not keras_exports_litert():
-            litert_via_saved_model(model, path, options)
+        if fmt == "litert-int8":
+            path.write_bytes(litert_int8(model, calibration))
+        elif fmt == "litert" and not keras_exports_litert():
+            with litert_converter(model) as converter:
+                path.write_bytes(converter.convert())
+        elif fmt == "litert":
+            model.export(str(path), format=fmt, verbose=False, target_spec=BUILTIN_OPS)
         else:
-            model.export(str(path), format=keras_format, verbose=False, **options)
+            with warnings.catch_warnings():  # tf2onnx's probe of np.object, not ours to fix
+                warnings.filterwarnings("ignore", "In the future `np.object`", FutureWarning)
+                model.export(str(path), format=fmt, verbose=False)
     except ImportError as error:
         if fmt == "openvino":
             raise ArtifactError(
@@ -301,6 +300,11 @@ def convert(fmt: str, model: keras.Model, path: Path, calibration: list[np.ndarr
         tidy_onnx(path, model)
 
 
+# LiteRT files hold TFLite builtin ops only: the TensorFlow "select" ops Keras would allow
+# need the Flex delegate, which the LiteRT runtime lacks.
+BUILTIN_OPS = {"supported_ops": [tf.lite.OpsSet.TFLITE_BUILTINS]}
+
+
 def keras_exports_litert() -> bool:
     """Whether the installed Keras's ``model.export`` writes LiteRT: Keras 3.13 and later
     (Keras 3.12, the one Python 3.10 gets, offers ``tf_saved_model``, ``onnx``, ``openvino``)."""
@@ -308,11 +312,12 @@ def keras_exports_litert() -> bool:
     return (major, minor) >= (3, 13)
 
 
-def litert_via_saved_model(model: keras.Model, path: Path, options: dict) -> None:
-    """Write ``model`` as LiteRT the way Keras's own LiteRT export does (keras
-    ``src/export/litert.py``, 3.15): an ``ExportArchive`` SavedModel with a ``serve``
-    endpoint, converted by ``tf.lite.TFLiteConverter.from_saved_model`` with ``options``
-    (``target_spec``, ``optimizations``, ``representative_dataset``), for Keras < 3.13."""
+@contextlib.contextmanager
+def litert_converter(model: keras.Model) -> Iterator[tf.lite.TFLiteConverter]:
+    """A ``tf.lite.TFLiteConverter`` of ``model`` made the way Keras's own LiteRT export makes
+    it (keras ``src/export/litert.py``, 3.15): an ``ExportArchive`` SavedModel with a ``serve``
+    endpoint, read by ``TFLiteConverter.from_saved_model``, resource variables on, builtin
+    ops only. The SavedModel's temporary folder lives as long as the ``with`` block."""
     structure = input_structure(model)
 
     def serve(*inputs):
@@ -325,13 +330,67 @@ def litert_via_saved_model(model: keras.Model, path: Path, options: dict) -> Non
         archive.write_out(folder, verbose=False)
         converter = tf.lite.TFLiteConverter.from_saved_model(folder)
         converter.experimental_enable_resource_variables = True
-        for name, value in options.items():
-            if name == "target_spec":
-                for field, setting in value.items():
-                    setattr(converter.target_spec, field, setting)
-            else:
-                setattr(converter, name, value)
-        path.write_bytes(converter.convert())
+        converter.target_spec.supported_ops = BUILTIN_OPS["supported_ops"]
+        yield converter
+
+
+def litert_int8(model: keras.Model, calibration: list[np.ndarray]) -> bytes:
+    """``model`` as an int8 LiteRT flatbuffer: post-training quantisation with
+    ``calibration`` (one array per input, examples first) as the representative dataset;
+    float32 input and output.
+
+    Keras preprocessing layers (``Normalization``, ``Rescaling``, ...; ``preprocessing_scopes``)
+    stay float32 and int8 starts after them, through LiteRT's selective quantisation
+    (``tf.lite.experimental.QuantizationDebugger`` with ``denylisted_nodes``,
+    https://ai.google.dev/edge/litert/models/quantization_debugger). Quantising the raw input
+    gives it one scale for all its features: on the demo table (systolic blood pressure near
+    130, cholesterol near 5) a step of 0.66 erased most of cholesterol's spread, and the
+    classifier agreed with Keras on 92.4% of rows; float preprocessing, then int8: 100%.
+    """
+    count = len(calibration[0])
+
+    def representative():
+        for index in range(count):
+            yield [x[index : index + 1].astype(np.float32) for x in calibration]
+
+    scopes = preprocessing_scopes(model)
+    with litert_converter(model) as converter:
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = representative
+        if not scopes:
+            return converter.convert()
+        with warnings.catch_warnings():  # the debugger's own tf.lite.Interpreter is deprecated
+            warnings.simplefilter("ignore")
+            debugger = tf.lite.experimental.QuantizationDebugger(
+                converter=converter, debug_dataset=representative
+            )
+            calibrated = tf.lite.Interpreter(model_content=debugger.calibrated_model)
+            names = [tensor["name"] for tensor in calibrated.get_tensor_details()]
+            debugger.options = tf.lite.experimental.QuantizationDebugOptions(
+                denylisted_nodes=[name for name in names if in_scopes(name, scopes)]
+            )
+            return debugger.get_nondebug_quantized_model()
+
+
+def preprocessing_scopes(model: keras.Model) -> set[str]:
+    """The names of ``model``'s Keras preprocessing layers (classes of
+    ``keras.layers`` preprocessing: ``Normalization``, ``Rescaling``, ``Random*``, ...), nested
+    models searched too."""
+    names, layers = set(), list(model.layers)
+    while layers:
+        layer = layers.pop()
+        layers.extend(getattr(layer, "layers", []))
+        if type(layer).__module__.startswith("keras.src.layers.preprocessing"):
+            names.add(layer.name)
+    return names
+
+
+def in_scopes(tensor_name: str, scopes: set[str]) -> bool:
+    """Whether a converted graph's tensor (``outer_1/normalization_1/Sub``, fused ops joined
+    by ``;``) comes from one of the layers named ``scopes``: a name scope is the layer's name,
+    with the ``_<n>`` suffix TensorFlow adds when it traces it."""
+    segments = (segment for part in tensor_name.split(";") for segment in part.split("/"))
+    return any(re.sub(r"_\d+$", "", segment) in scopes or segment in scopes for segment in segments)
 
 
 def tidy_onnx(path: Path, model: keras.Model) -> None:

@@ -96,11 +96,9 @@ def test_the_table_model_exports_in_every_format_checked_in_its_runtime(tmp_path
     assert train_main([*argv, "--batch-size", "16"]) == 0
     export = tmp_path / "export"
     argv = ["--model", str(run / "model.keras"), "--output-dir", str(export)]
-    # int8 quantises the raw row with one scale for all features before the Normalization
-    # layer: small-range features lose resolution, and a classifier's near-ties flip (94.5%
-    # top-1 agreement measured here, accuracy unchanged). The flag loosens the threshold.
-    loose = ["--min-agreement", "0.9"] if classes else []
-    assert export_main([*argv, "--format", "all", "--data-dir", str(data), *loose]) == 0
+    # the default thresholds: int8 keeps the Normalization layer float, so cholesterol (near
+    # 5) keeps its resolution beside systolic blood pressure (near 130)
+    assert export_main([*argv, "--format", "all", "--data-dir", str(data)]) == 0
     figures = json.loads((export / "export.json").read_text())["formats"]
     formats = ExportConfig(format="all").formats  # openvino only where it was installed
     assert list(figures) == list(formats) and all(f["passed"] for f in figures.values())
