@@ -276,6 +276,16 @@ def test_an_op_without_equivalent_is_one_error_line_naming_op_layer_and_format(
     assert f"the {fmt} converter cannot convert the TensorFlow op Svd in layer singular" in line
 
 
+def test_without_data_dir_the_check_reads_the_data_the_run_trained_on(trained, tmp_path, capsys):
+    model_path, data = trained
+    argv = ["--model", str(model_path), "--output-dir", str(tmp_path / "e"), "--format", "onnx"]
+    assert main(argv) == 0
+    figures = json.loads((tmp_path / "e" / "export.json").read_text())["formats"]["onnx"]
+    # 120 images, fewer than the 128 int8 calibration examples: all of them check onnx
+    assert figures["checked_on"] == str(data) and figures["examples"] == 120
+    assert f"on 120 examples of {data}" in capsys.readouterr().out
+
+
 def test_a_threshold_missed_fails_naming_its_flag_and_keeps_the_figures(trained, tmp_path, capsys):
     model_path, data = trained
     export = tmp_path / "e"

@@ -190,7 +190,8 @@ class ExportConfig(ModelFile, BatchOptions):
     data_dir: Path | None = Field(
         None,
         description="data read by dataset.load_data (the run's options) for the check and the "
-        "int8 calibration; without it: seeded random inputs of the model's input spec",
+        "int8 calibration (default: the run's data_dir, when that folder exists; without a "
+        "folder: seeded random inputs of the model's input spec)",
     )
     check_examples: int = Field(128, ge=1, description="examples each export is checked on")
     calibration_examples: int = Field(

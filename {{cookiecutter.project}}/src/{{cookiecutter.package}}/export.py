@@ -49,8 +49,9 @@ Every file is then loaded by its own runtime (ONNX Runtime, LiteRT, OpenVINO) in
 subprocess that imports neither TensorFlow nor Keras (``runtimes``), run on
 ``--check-examples`` examples, and compared with the Keras model on them: examples of
 ``--data-dir`` read by your ``dataset.load_data`` with the run's data options (the
-calibration examples first, the check examples after them when there are enough), or seeded
-random inputs of the input spec without data. Float formats must agree within
+calibration examples first, the check examples after them when there are enough; without
+``--data-dir``, the folder the run trained on, from its ``config.yaml``, when it exists), or
+seeded random inputs of the input spec when there is no data folder. Float formats must agree within
 ``--max-difference`` (max |difference|, default 1e-4); an int8 classifier must pick the same
 top-1 class on ``--min-agreement`` of them (default 0.97); with labelled data, the accuracy
 (classification) or mean absolute error (other tasks) of both is recorded too. Loosen a
@@ -79,7 +80,7 @@ import tensorflow as tf
 
 from . import dataset as user_dataset
 from . import feeds
-from .artifacts import Run, load_run, require_writable, save_class_names
+from .artifacts import Run, load_run, recorded_config, require_writable, save_class_names
 from .cli import run
 from .config import ExportConfig
 from .errors import ArtifactError, DataError
@@ -220,18 +221,20 @@ def deployable(loaded: Run) -> keras.Model:
 
 def examples(config: ExportConfig, loaded: Run, specs: list[tf.TensorSpec]):
     """``(calibration inputs, check inputs, check labels or None, source)``: lists of arrays
-    in input order, from ``config.data_dir`` through ``dataset.load_data`` (the run's data
-    options, no validation split, seed 0), or seeded random inputs of ``specs``.
+    in input order, from ``config.data_dir`` (else the run's own, ``run_data_dir``) through
+    ``dataset.load_data`` (the run's data options, no validation split, seed 0), or seeded
+    random inputs of ``specs`` when there is no data folder.
 
     Raises:
         errors.DataError: ``load_data`` refuses the folder or returns no example.
     """
     wanted = config.calibration_examples + config.check_examples
-    if config.data_dir is None:
+    data_dir = config.data_dir or run_data_dir(config.model)
+    if data_dir is None:
         calibration = random_batch(specs, config.calibration_examples, seed=1)
         return calibration, random_batch(specs, config.check_examples, seed=2), None, "random"
     data, _, facts = user_dataset.load_data(
-        config.data_dir,
+        data_dir,
         validation_split=0.0,
         seed=0,
         batch_size=config.batch_size,
@@ -245,7 +248,7 @@ def examples(config: ExportConfig, loaded: Run, specs: list[tf.TensorSpec]):
         if count >= wanted:
             break
     if not count:
-        raise DataError(f"dataset.load_data returned no example from {config.data_dir}")
+        raise DataError(f"dataset.load_data returned no example from {data_dir}")
     columns = [np.concatenate(parts)[:wanted] for parts in zip(*inputs, strict=True)]
     all_labels = np.concatenate(labels)[:wanted]
     if loaded.class_names is not None:  # the data's class indices -> the model's
@@ -258,7 +261,15 @@ def examples(config: ExportConfig, loaded: Run, specs: list[tf.TensorSpec]):
     split = config.calibration_examples if count > config.calibration_examples else 0
     checked = slice(split, split + config.check_examples)
     calibration = [column[: config.calibration_examples] for column in columns]
-    return calibration, [c[checked] for c in columns], all_labels[checked], str(config.data_dir)
+    return calibration, [c[checked] for c in columns], all_labels[checked], str(data_dir)
+
+
+def run_data_dir(model_path: Path) -> Path | None:
+    """The ``data_dir`` of the run's ``config.yaml`` beside ``model_path``, when that folder
+    exists here (a path relative to the folder training ran in, as it was given); else
+    ``None``."""
+    recorded = recorded_config(Path(model_path).parent).get("data_dir")
+    return Path(recorded) if recorded and Path(recorded).is_dir() else None
 
 
 def convert(fmt: str, model: keras.Model, path: Path, calibration: list[np.ndarray]) -> None:
