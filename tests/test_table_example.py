@@ -1,6 +1,7 @@
 """Slow tier: the table example (``example=table``) baked and run through its make targets
 on the tests' Python and on the oldest offered one (``conftest.SUITE_PYTHONS``): install,
-smoke, data, data-check, train, evaluate, predict, export and bench, then its own tests.
+smoke, data, data-check, train, evaluate, predict, export, bench-export and bench, then its own
+tests.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ def test_the_table_example_trains_evaluates_predicts_and_exports(table_project):
     assert len(rows) == 600 and list(rows[0]) == ["id", "output"] and rows[0]["id"] == "p00001"
     out = make(project, "export").stdout
     assert "(features float32 (batch, 5) -> outputs (" in out
+    # every locked format exported, checked in its runtime on DATA and timed beside Keras
+    table = make(project, "bench-export", "ARGS=--repeats 5").stdout
+    for fmt in ("keras", "saved_model", "onnx", "litert", "litert-int8"):
+        row = rf"^\| {fmt} \| \d+ kB \| \d+ ms \| [\d.]+ / [\d.]+ ms \|"
+        assert re.search(row, table, re.MULTILINE), table
     bench = make(project, "bench", "ARGS=--epochs 1").stdout
     assert re.search(r"ratio tf.data / arrays: \d+\.\d\d", bench), bench
 

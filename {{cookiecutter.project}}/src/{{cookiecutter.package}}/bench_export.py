@@ -69,10 +69,7 @@ def bench_export(config: BenchExportConfig) -> dict:
         "bytes": config.model.stat().st_size,
         "load_seconds": loaded,
         "latency_ms": {
-            str(size): latency(
-                lambda x: model.predict_on_batch(x), sized(batch, size), config.repeats
-            )
-            for size in (1, 32)
+            str(size): latency(predict, sized(batch, size), config.repeats) for size in (1, 32)
         },
     }
     start = time.perf_counter()
