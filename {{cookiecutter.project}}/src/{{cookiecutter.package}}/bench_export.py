@@ -11,9 +11,9 @@ the load time and the latency of one call at batch 1 and batch 32 (median and 95
 percentile of ``--repeats`` calls after one warm-up). Each runtime is timed in its own
 subprocess (``runtimes``: ONNX Runtime, LiteRT, OpenVINO), the SavedModel with
 ``tf.saved_model.load`` and its ``serve`` endpoint, Keras with ``keras.saving.load_model``
-and ``predict_on_batch``. Batches repeat the check examples (from DATA, or random inputs
-of the input spec). Figures vary with the machine and its load: compare them within one
-run.
+and ``predict_on_batch``. Every runtime gets the same batches: seeded random inputs of the
+model's input spec (latency does not depend on the values). Figures vary with the machine
+and its load: compare them within one run.
 """
 
 from __future__ import annotations
@@ -27,10 +27,9 @@ import numpy as np
 import tensorflow as tf
 from pydantic import Field
 
-from .artifacts import load_run
 from .cli import run
 from .config import ExportConfig
-from .export import export_model, input_specs, input_structure, output_name, random_batch
+from .export import export_model, input_specs, input_structure, random_batch
 from .runtimes import latency
 
 __all__ = ["BenchExportConfig", "bench_export", "main"]
@@ -54,12 +53,11 @@ def bench_export(config: BenchExportConfig) -> dict:
         The errors of ``export.export_model``.
     """
     result = export_model(config, repeats=config.repeats)
-    specs = input_specs(load_run(config.model).model)
-    batch = random_batch(specs, 32, seed=0)
     rows: dict = {}
     start = time.perf_counter()
     model = keras.saving.load_model(config.model, compile=False)
     loaded = time.perf_counter() - start
+    batch = random_batch(input_specs(model), 32, seed=0)
     structure = input_structure(model)
 
     def predict(x):
@@ -75,7 +73,7 @@ def bench_export(config: BenchExportConfig) -> dict:
     start = time.perf_counter()
     reloaded = tf.saved_model.load(str(config.output))
     loaded = time.perf_counter() - start
-    name = output_name(load_run(config.model))
+    name = result["output"]  # the endpoint's output key, as export_model named it
 
     def serve(x):
         return reloaded.serve(*[tf.constant(a) for a in x])[name].numpy()
