@@ -27,7 +27,7 @@ GUARD_FILES = [
 TEST_FILES = [
     "conftest", "test_advice", "test_check_imports", "test_doctor", "test_import_lint",
     "test_kernel", "test_migrate", "test_outputs", "test_plots", "test_smoke", "test_tracking",
-    "test_tune",
+    "test_tune", "shared_fixtures",
 ]  # fmt: skip
 # Each example's own files, besides the package and test files every bake has.
 EXAMPLE_FILES = {

@@ -3,9 +3,10 @@ folder of real image files in every format the loaders read (``write_mixed_forma
 
 Other test modules can call the writer directly (``from conftest import
 write_mixed_format_folder``), e.g. from a module- or session-scoped fixture of their own.
+The fixtures of every example (the tracking store, ``gpu_required``) come from
+``shared_fixtures``.
 """
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,8 @@ from PIL import Image
 
 from {{ cookiecutter.package }}.artifacts import save_facts
 from {{ cookiecutter.package }}.data.demo import write_demo_dataset
+
+from shared_fixtures import gpu_required, mlflow_store  # noqa: F401 - fixtures, by name
 
 # Class name -> RGB colour (0-255) of every image of that class: one bright channel each,
 # so a model can learn the classes, and the 16-bit PNG holds 65535 in that channel.
@@ -72,20 +75,6 @@ def write_mixed_format_folder(root: str | Path) -> Path:
     return root
 
 
-@pytest.fixture(autouse=True, scope="session")
-def mlflow_store(tmp_path_factory) -> str:
-    """Every training of the tests is tracked into one temporary SQLite store, never into
-    the project's mlflow.db; a test that needs another store sets the variable itself."""
-    uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
-    before = os.environ.get("MLFLOW_TRACKING_URI")
-    os.environ["MLFLOW_TRACKING_URI"] = uri
-    yield uri
-    if before is None:
-        os.environ.pop("MLFLOW_TRACKING_URI", None)
-    else:
-        os.environ["MLFLOW_TRACKING_URI"] = before
-
-
 @pytest.fixture
 def image_folder(tmp_path: Path) -> Path:
     """``tmp_path/data`` with 3 classes x 5 PNG images of 16x16 pixels."""
@@ -104,13 +93,6 @@ def mixed_image_folder(tmp_path: Path) -> Path:
     """``tmp_path/mixed``: 3 classes x 9 images in 7 formats plus junk files; see
     ``write_mixed_format_folder``."""
     return write_mixed_format_folder(tmp_path / "mixed")
-
-
-@pytest.fixture
-def gpu_required() -> None:
-    """Skip, with the reason, unless TensorFlow sees a GPU."""
-    if not tf.config.list_physical_devices("GPU"):
-        pytest.skip("no GPU visible to TensorFlow")
 
 
 def record_run(folder: str | Path, class_names: list[str], image_size: int = 16) -> Path:
